@@ -3,5 +3,9 @@ using UniML.Cli.Commands;
 
 // Each capability contributes its commands from its own file under Commands/.
 var root = new RootCommand("UniML: CPU machine-learning inference in C#, served from a unikernel-style image.");
+root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(ConformanceCommand.Create());
+root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 return root.Parse(args).Invoke();

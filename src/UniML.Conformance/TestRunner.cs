@@ -1,0 +1,58 @@
+using UniML.Engine;
+using UniML.Onnx;
+
+namespace UniML.Conformance;
+
+/// <summary>Runs a backend-test folder: loads the model, feeds each data set's inputs, compares every output.</summary>
+public static class TestRunner
+{
+    public static TestOutcome Run(TestCase testCase, Tolerance? tolerance = null)
+    {
+        tolerance ??= Tolerance.Default;
+        InferenceSession session;
+        try
+        {
+            session = InferenceSession.Load(testCase.ModelPath);
+        }
+        catch (UnsupportedOperatorException e)
+        {
+            return new TestOutcome(testCase, TestStatus.Unsupported, e.Message, e.Operators);
+        }
+        catch (Exception e) when (e is ModelLoadException or OnnxFormatException)
+        {
+            return new TestOutcome(testCase, TestStatus.Error, $"load failed: {e.Message}", []);
+        }
+
+        int sets = 0;
+        foreach (var dataSet in testCase.DataSets())
+        {
+            sets++;
+            var setName = Path.GetFileName(dataSet);
+            try
+            {
+                var inputs = new Value?[session.Inputs.Count];
+                for (int i = 0; i < inputs.Length; i++)
+                {
+                    var file = Path.Combine(dataSet, $"input_{i}.pb");
+                    inputs[i] = File.Exists(file) ? OnnxValueConverter.ReadFile(file, session.Inputs[i].Kind) : null;
+                }
+                using var result = session.Run(inputs);
+                for (int k = 0; k < session.Outputs.Count; k++)
+                {
+                    var file = Path.Combine(dataSet, $"output_{k}.pb");
+                    if (!File.Exists(file)) continue;
+                    var expected = OnnxValueConverter.ReadFile(file, session.Outputs[k].Kind);
+                    if (ValueComparer.Compare(result[k], expected, tolerance) is { } diff)
+                        return new TestOutcome(testCase, TestStatus.Failed, $"{setName} output '{session.Outputs[k].Name}': {diff}", []);
+                }
+            }
+            catch (Exception e) when (e is InferenceException or InferenceInputException or OnnxFormatException or NotSupportedException)
+            {
+                return new TestOutcome(testCase, TestStatus.Failed, $"{setName}: {e.Message}", []);
+            }
+        }
+        if (sets == 0)
+            return new TestOutcome(testCase, TestStatus.Error, "no test_data_set_* folders", []);
+        return new TestOutcome(testCase, TestStatus.Passed, "", []);
+    }
+}
