@@ -92,6 +92,7 @@ internal sealed class GraphCompiler
             var inputs = new int[node.Input.Count + capturedByNode.Count];
             var inputTypes = new ElementType?[node.Input.Count];
             var inputShapes = new int[]?[node.Input.Count];
+            var constantInputs = new Tensor?[node.Input.Count];
             for (int i = 0; i < node.Input.Count; i++)
             {
                 var name = node.Input[i];
@@ -99,8 +100,9 @@ internal sealed class GraphCompiler
                 if (!ids.TryGetValue(name, out var id))
                     throw new ModelLoadException($"{_modelName}: {Label(node)} reads '{name}', which nothing defines");
                 inputs[i] = id;
-                if (constants[id] is Tensor c)
+                if (constants[id] is Tensor c && !inputIds.Contains(id))
                 {
+                    constantInputs[i] = c;
                     inputTypes[i] = c.Type;
                     inputShapes[i] = c.Shape.ToArray();
                 }
@@ -117,8 +119,16 @@ internal sealed class GraphCompiler
             for (int i = 0; i < node.Output.Count; i++)
                 outputs[i] = node.Output[i].Length == 0 ? -1 : Define(node.Output[i], null);
 
-            var kernel = SelectKernel(node, inputs.Length > 0 ? capturedByNode : [], inputTypes, inputShapes);
+            var kernel = SelectKernel(node, capturedByNode, inputTypes, inputShapes, constantInputs);
             if (kernel is null) continue; // recorded as unsupported; compilation goes on to find the rest
+            bool foldable = _unsupported.Count == 0 && kernel.IsDeterministic && outputs.All(o => o >= 0)
+                && inputs.All(id => id < 0 || (constants[id] is not null && !inputIds.Contains(id)));
+            if (foldable)
+            {
+                var folded = FoldNode(kernel, inputs.Select(id => id < 0 ? null : constants[id]).ToArray(), outputs.Length, Label(node));
+                for (int i = 0; i < outputs.Length; i++) constants[outputs[i]] = folded[i];
+                continue;
+            }
             steps.Add(new Step
             {
                 Index = steps.Count,
@@ -138,8 +148,6 @@ internal sealed class GraphCompiler
         }
 
         var constantArray = constants.ToArray();
-        if (_unsupported.Count == 0)
-            steps = FoldConstants(steps, names, constantArray, inputIds);
         return Plan(steps, names.ToArray(), constantArray, inputIds, outputIds, inputNames, graph.Output.Select(o => o.Name).ToArray());
     }
 
@@ -159,7 +167,7 @@ internal sealed class GraphCompiler
     static string Label(NodeProto node) =>
         node.Name.Length > 0 ? $"{node.OpType} node '{node.Name}'" : $"{node.OpType} node (output '{(node.Output.Count > 0 ? node.Output[0] : "")}')";
 
-    Kernel? SelectKernel(NodeProto node, IReadOnlyList<string> captured, ElementType?[] inputTypes, int[]?[] inputShapes)
+    Kernel? SelectKernel(NodeProto node, IReadOnlyList<string> captured, ElementType?[] inputTypes, int[]?[] inputShapes, Tensor?[] constantInputs)
     {
         var domain = NormalizeDomain(node.Domain);
         if (!_opsets.TryGetValue(domain, out var opset))
@@ -178,7 +186,7 @@ internal sealed class GraphCompiler
             Unsupported(id, reason);
             return null;
         }
-        var info = new NodeInfo(node, opset, node.Input.Count, captured, CompileSubgraph, inputTypes, inputShapes, _opsets);
+        var info = new NodeInfo(node, opset, node.Input.Count, captured, CompileSubgraph, inputTypes, inputShapes, _opsets, constantInputs);
         try
         {
             return factory(info);
@@ -297,38 +305,37 @@ internal sealed class GraphCompiler
         return order;
     }
 
-    /// <summary>Runs, at load time, each deterministic step whose inputs are all constants, and drops it.</summary>
-    static List<Step> FoldConstants(List<Step> steps, List<string> names, Value?[] constants, int[] inputIds)
+    /// <summary>
+    /// Runs one node at load time on constant inputs and returns its outputs, in a throwaway graph of just
+    /// that node, so later kernels see the results as constants (and can prepare from them).
+    /// </summary>
+    static Value?[] FoldNode(Kernel kernel, Value?[] inputs, int outputCount, string label)
     {
-        var isInput = new HashSet<int>(inputIds);
-        bool IsConstant(int id) => id < 0 || (constants[id] is not null && !isInput.Contains(id));
-        CompiledGraph? scratchGraph = null;
-        ExecutionFrame? frame = null;
-        var kept = new List<Step>(steps.Count);
-        foreach (var step in steps)
+        int n = inputs.Length;
+        var constants = new Value?[n + outputCount];
+        inputs.CopyTo(constants, 0);
+        var step = new Step
         {
-            bool foldable = step.Kernel.IsDeterministic && step.Outputs.All(o => o >= 0) && step.Inputs.All(IsConstant);
-            if (!foldable) { kept.Add(step); continue; }
-            scratchGraph ??= new CompiledGraph
-            {
-                ValueNames = names.ToArray(), Constants = constants, Steps = steps.ToArray(), InputIds = [], OutputIds = [],
-                BufferOf = Enumerable.Repeat(-1, names.Count).ToArray(), BufferCount = 0, InputNames = [], OutputNames = [],
-            };
-            frame ??= new ExecutionFrame(scratchGraph);
-            for (int i = 0; i < constants.Length; i++) frame.Values[i] = constants[i];
-            frame.Context.Enter(step);
-            try { step.Kernel.Run(frame.Context); }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw new ModelLoadException($"{step.Label}: failed while folding constants at load time: {e.Message}", e);
-            }
-            foreach (var o in step.Outputs)
-            {
-                // Detach from the frame's reusable tensor objects: constants live as long as the model.
-                constants[o] = frame.Values[o] is Tensor t ? t.Clone() : frame.Values[o];
-            }
+            Index = 0, Kernel = kernel, Label = label,
+            Inputs = Enumerable.Range(0, n).Select(i => inputs[i] is null ? -1 : i).ToArray(),
+            Outputs = Enumerable.Range(n, outputCount).ToArray(),
+            OutputUsed = Enumerable.Repeat(true, outputCount).ToArray(),
+        };
+        var graph = new CompiledGraph
+        {
+            ValueNames = new string[n + outputCount], Constants = constants, Steps = [step], InputIds = [], OutputIds = [],
+            BufferOf = Enumerable.Repeat(-1, n + outputCount).ToArray(), BufferCount = 0, InputNames = [], OutputNames = [],
+        };
+        var frame = new ExecutionFrame(graph);
+        try { graph.Execute(frame); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ModelLoadException($"{label}: failed while folding constants at load time: {e.Message}", e);
         }
-        return kept;
+        var outputs = new Value?[outputCount];
+        for (int i = 0; i < outputCount; i++)
+            outputs[i] = frame.Values[n + i] is Tensor t ? t.Clone() : frame.Values[n + i];
+        return outputs;
     }
 
     static CompiledGraph Plan(List<Step> stepList, string[] names, Value?[] constants, int[] inputIds, int[] outputIds,

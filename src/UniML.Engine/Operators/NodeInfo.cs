@@ -11,8 +11,9 @@ internal sealed class NodeInfo
 
     public NodeInfo(NodeProto node, int opset, int formalInputCount, IReadOnlyList<string> capturedNames,
         Func<GraphProto, IReadOnlyList<string>, IReadOnlyList<string>, Internals.CompiledGraph> compileSubgraph,
-        ElementType?[] inputTypes, int[]?[] inputShapes, IReadOnlyDictionary<string, int> opsets)
+        ElementType?[] inputTypes, int[]?[] inputShapes, IReadOnlyDictionary<string, int> opsets, Tensor?[] constantInputs)
     {
+        _constantInputs = constantInputs;
         Proto = node;
         Opset = opset;
         FormalInputCount = formalInputCount;
@@ -26,6 +27,13 @@ internal sealed class NodeInfo
     }
 
     readonly Func<GraphProto, IReadOnlyList<string>, IReadOnlyList<string>, Internals.CompiledGraph> _compileSubgraph;
+    readonly Tensor?[] _constantInputs;
+
+    /// <summary>
+    /// The value of formal input <paramref name="index"/> when it is a constant (initializer or folded), so a
+    /// kernel can prepare once (pack weights, read a fixed shape). Never write to it.
+    /// </summary>
+    public Tensor? ConstantInput(int index) => index < _constantInputs.Length ? _constantInputs[index] : null;
 
     public NodeProto Proto { get; }
     public string OpType => Proto.OpType;
