@@ -173,19 +173,29 @@ public sealed class ProtocolEndpointTests(ServerFixture server) : IClassFixture<
     [Fact]
     public async Task A_body_over_the_limit_is_413_with_or_without_content_length()
     {
-        var big = new string(' ', (int)ServerFixture.MaxRequestBytes + 10) + ServerFixture.ReluRequest([1, 2, 3, 4]);
-        var (status, body) = await server.PostAsync("/v2/models/relu/infer", big);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
-        Assert.Contains("--max-request-bytes", body.GetProperty("error").GetString());
+        // Expect: 100-continue lets the server refuse before the body is sent, as a real client would.
+        var big = Encoding.UTF8.GetBytes(new string(' ', (int)ServerFixture.MaxRequestBytes + 1 - 40) + ServerFixture.ReluRequest([1, 2, 3, 4]));
+        using (var content = new ByteArrayContent(big))
+        {
+            content.Headers.ContentType = new("application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/relu/infer") { Content = content };
+            request.Headers.ExpectContinue = true;
+            using var response = await server.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains("more than the server's limit of 4194304 bytes (--max-request-bytes)", (await ServerFixture.ReadJson(response)).GetProperty("error").GetString());
+        }
 
         // Chunked: the size is only discovered while reading.
-        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
-        content.Headers.ContentType = new("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/relu/infer") { Content = content };
-        request.Headers.TransferEncodingChunked = true;
-        using var response = await server.Client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("--max-request-bytes", (await ServerFixture.ReadJson(response)).GetProperty("error").GetString());
+        using (var content = new StreamContent(new MemoryStream(big)))
+        {
+            content.Headers.ContentType = new("application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/relu/infer") { Content = content };
+            request.Headers.TransferEncodingChunked = true;
+            request.Headers.ExpectContinue = true;
+            using var response = await server.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains("--max-request-bytes", (await ServerFixture.ReadJson(response)).GetProperty("error").GetString());
+        }
     }
 
     [Fact]

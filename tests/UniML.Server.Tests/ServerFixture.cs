@@ -21,6 +21,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     /// <summary>Width of the slow model's input; its depth makes one run take a few hundred milliseconds.</summary>
     public const int SlowWidth = 65536;
+    public const int SlowDepth = 2000;
 
     public async Task InitializeAsync()
     {
@@ -29,7 +30,7 @@ public sealed class ServerFixture : IAsyncLifetime
         TestModels.Write(Repository, "relu", 1, TestModels.Relu());
         TestModels.Write(Repository, "fixed", 1, TestModels.Relu(fixedBatch: true));
         TestModels.Write(Repository, "batched", 1, TestModels.Relu(), """{ "max_batch_size": 64, "max_queue_delay_microseconds": 100000, "max_concurrency": 1 }""");
-        TestModels.Write(Repository, "slow", 1, TestModels.Relu(SlowWidth, depth: 400), """{ "max_concurrency": 1, "max_queue_size": 1, "warmup": false }""");
+        TestModels.Write(Repository, "slow", 1, TestModels.Relu(SlowWidth, depth: SlowDepth), """{ "max_concurrency": 1, "max_queue_size": 1, "warmup": false }""");
         TestModels.Write(Repository, "broken", 1, Encoding.UTF8.GetBytes("this is not an ONNX model"));
         TestModels.Write(Repository, "reloadable", 1, TestModels.Relu());
         Host = await ServerHost.StartAsync(new ServerOptions
