@@ -76,7 +76,15 @@ internal sealed class LinearClassifier : Kernel
             else
                 for (int c = 0; c < _rows; c++)
                     dst[c] = TensorPrimitives.Dot(row, w.Slice(c * columns, columns)) + _intercepts[c];
-            PostTransforms.Apply(_post, dst);
+        }
+        // Element-wise transforms run once over the whole batch; row-wise ones per row.
+        if (_post is PostTransform.Logistic or PostTransform.Probit or PostTransform.None)
+            PostTransforms.Apply(_post, y.Slice(0, n * width));
+        else
+            for (int r = 0; r < n; r++) PostTransforms.Apply(_post, y.Slice(r * width, width));
+        for (int r = 0; r < n; r++)
+        {
+            var dst = y.Slice(r * width, width);
             int index;
             if (width > 1) index = TreeEnsembleClassifier.ArgMax(dst);
             else

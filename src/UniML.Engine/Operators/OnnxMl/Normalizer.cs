@@ -4,7 +4,7 @@ namespace UniML.Engine.Operators.OnnxMl;
 
 /// <summary>
 /// Normalizer (ai.onnx.ml 1): each row divided by its MAX (largest magnitude), L1 or L2 norm; a row whose
-/// norm is 0 is left as it is. Computed in double after scaling by the largest magnitude, as the reference does.
+/// norm is 0 is left as it is.
 /// </summary>
 internal sealed class Normalizer : Kernel
 {
@@ -37,22 +37,17 @@ internal sealed class Normalizer : Kernel
         {
             var row = x.Slice(r * columns, columns);
             var dst = y.Slice(r * columns, columns);
-            double scale = 0;
-            foreach (var v in row) scale = Math.Max(scale, Math.Abs((double)v));
-            if (scale == 0 || double.IsNaN(scale)) { row.CopyTo(dst); continue; }
-            double norm = 1;
-            if (_norm != Norm.Max)
+            // Norms accumulate in double, so no float row can overflow them (the reference pre-scales by max|x| for that).
+            double norm = 0;
+            switch (_norm)
             {
-                double s = 0;
-                foreach (var v in row)
-                {
-                    double a = v / scale;
-                    s += _norm == Norm.L1 ? Math.Abs(a) : a * a;
-                }
-                norm = _norm == Norm.L1 ? s : Math.Sqrt(s);
-                if (norm == 0) norm = 1;
+                case Norm.Max: foreach (var v in row) norm = Math.Max(norm, Math.Abs((double)v)); break;
+                case Norm.L1: foreach (var v in row) norm += Math.Abs((double)v); break;
+                default: foreach (var v in row) norm += (double)v * v; norm = Math.Sqrt(norm); break;
             }
-            for (int c = 0; c < columns; c++) dst[c] = (float)(row[c] / scale / norm);
+            if (norm == 0 || double.IsNaN(norm)) { row.CopyTo(dst); continue; }
+            double inverse = 1 / norm;
+            for (int c = 0; c < columns; c++) dst[c] = (float)(row[c] * inverse);
         }
     }
 }

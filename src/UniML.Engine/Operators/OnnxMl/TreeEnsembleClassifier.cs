@@ -65,7 +65,7 @@ internal sealed class TreeEnsembleClassifier : Kernel
         _trees.EvaluateTensor(context, x, rows, columns, scores, TreeAggregate.Sum);
 
         var y = context.Output(1, ElementType.Float, [rows, classes]).Span<float>();
-        Span<long> labelIndex = rows <= 256 ? stackalloc long[rows] : new long[rows];
+        var labelIndex = context.Scratch<int>(rows, 3);
         for (int r = 0; r < rows; r++)
         {
             var src = scores.Slice(r * classes, classes);
