@@ -142,11 +142,13 @@ internal sealed class SVMClassifier : Kernel
 
             int labelIndex = maxClass;
             long labelValue = -1; // set when the reference yields a literal 0/1 label instead of an index
+            // One rho: the binary rules of the reference. With one label the label is 1 for a positive score,
+            // else 0; with more than two classes (liblinear form, shared rho) the best score wins.
             if (_rho.Length == 1)
             {
                 if (_classes == 2)
                     labelIndex = !HasProba && _weightsPositive && maxWeight >= 0.5 ? 1 : maxClass;
-                else
+                else if (_classes == 1)
                     labelValue = maxWeight > 0 ? 1 : 0;
             }
 
