@@ -49,8 +49,11 @@ public static class OnnxValueConverter
             return Tensor.FromStrings(strings, shape);
         }
 
-        var tensor = Tensor.Create(type, shape);
+        // Validate the payload against the declared size before allocating anything of that size.
         var raw = TensorPayload.RawBytes(proto, baseDirectory, where);
+        if (raw is null && TypedFieldCount(proto, type) != count)
+            throw new OnnxFormatException($"{where}: holds {TypedFieldCount(proto, type)} values but dims [{string.Join(",", proto.Dims)}] need {count}");
+        var tensor = Tensor.Create(type, shape);
         if (raw is not null)
         {
             raw.CopyTo(tensor.Bytes());
@@ -60,6 +63,15 @@ public static class OnnxValueConverter
         FillFromTypedFields(proto, tensor, count, where);
         return tensor;
     }
+
+    static int TypedFieldCount(TensorProto p, ElementType type) => type switch
+    {
+        ElementType.Float => p.FloatData.Count,
+        ElementType.Double => p.DoubleData.Count,
+        ElementType.Int64 => p.Int64Data.Count,
+        ElementType.UInt64 or ElementType.UInt32 => p.Uint64Data.Count,
+        _ => p.Int32Data.Count,
+    };
 
     static void NormalizeBools(Span<bool> values)
     {
