@@ -25,7 +25,8 @@ static partial class ElfObjectReader
             throw new DependencyAnalysisException($"'{path}' is a directory, not an ELF file.");
         if (!File.Exists(path))
             throw new DependencyAnalysisException($"'{path}' does not exist.");
-        long size = new FileInfo(path).Length;
+        long size;
+        using (var stream = File.OpenRead(path)) size = stream.Length; // follows symlinks, unlike FileInfo.Length
         if (!ElfObject.HasElfMagic(path))
             throw new DependencyAnalysisException($"'{path}' is not an ELF file (no \\x7fELF magic).");
 

@@ -95,6 +95,14 @@ static class StaticSyscallScanner
         while (decoder.IP < end)
         {
             decoder.Decode(out var ins);
+            // Iced classes syscall as a flow-control instruction; execution continues after it.
+            if (ins.Code == Code.Syscall)
+            {
+                var rax = regs[Rax];
+                pending.Add(new Pending(ins.IP, SyscallSiteKind.Instruction, rax.IsKnown, rax.Value, rax.DefinedAt));
+                regs[Rax] = default; regs[Rcx] = default; regs[R11] = default;
+                continue;
+            }
             switch (ins.FlowControl)
             {
                 case FlowControl.Next:
@@ -133,13 +141,6 @@ static class StaticSyscallScanner
                     continue;
             }
 
-            if (ins.Code == Code.Syscall)
-            {
-                var rax = regs[Rax];
-                pending.Add(new Pending(ins.IP, SyscallSiteKind.Instruction, rax.IsKnown, rax.Value, rax.DefinedAt));
-                regs[Rax] = default; regs[Rcx] = default; regs[R11] = default;
-                continue;
-            }
             Track(ref ins, regs);
         }
 
