@@ -48,7 +48,11 @@ public sealed class SyscallTrace
     /// error are forwarded to <paramref name="commandOutput"/> so a report on stdout stays clean.
     /// Throws <see cref="DependencyAnalysisException"/> when strace is missing or the command cannot start.
     /// </summary>
-    public static SyscallTrace Run(IReadOnlyList<string> command, TextWriter commandOutput, string strace = "strace")
+    /// <param name="command">Program and arguments.</param>
+    /// <param name="commandOutput">Receives the command's stdout and stderr lines.</param>
+    /// <param name="environment">Variables to set for the command (added to the inherited environment).</param>
+    /// <param name="strace">strace executable name or path.</param>
+    public static SyscallTrace Run(IReadOnlyList<string> command, TextWriter commandOutput, IReadOnlyDictionary<string, string>? environment = null, string strace = "strace")
     {
         if (command.Count == 0) throw new DependencyAnalysisException("--trace needs a command after '--', e.g. uniml deps --trace -- python3 -c 'print(1)'.");
         string straceExe = ExecutableSearch.Find(strace)
@@ -66,6 +70,8 @@ public sealed class SyscallTrace
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
+            if (environment is not null)
+                foreach (var (key, value) in environment) psi.Environment[key] = value;
             foreach (var a in new[] { "-f", "-qq", "-o", log, "--" }) psi.ArgumentList.Add(a);
             foreach (var a in command) psi.ArgumentList.Add(a);
 

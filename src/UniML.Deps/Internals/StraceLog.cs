@@ -53,6 +53,17 @@ static class StraceLog
                 if (!IsSyscallName(name)) continue;
             }
             name = Normalise(name, table);
+            // The first execve is strace starting the command; the program itself never issues it (a
+            // unikernel or the microVM's kernel starts the program instead), so it is not counted.
+            bool launch = !sawExec && !resumed && name is "execve" or "execveat";
+            if (launch)
+            {
+                sawExec = true;
+                string? launchErrno = line.EndsWith("<unfinished ...>", StringComparison.Ordinal) ? null : ErrnoOf(line);
+                if (launchErrno is null) execOk = true;
+                else execErrno ??= launchErrno;
+                continue;
+            }
             if (!tallies.TryGetValue(name, out var tally)) tallies[name] = tally = new Tally();
             if (!resumed) tally.Count++;
             if (line.EndsWith("<unfinished ...>", StringComparison.Ordinal)) continue;
@@ -62,12 +73,6 @@ static class StraceLog
             {
                 tally.Failures++;
                 tally.FirstErrno ??= errno;
-            }
-            if (name == "execve" || name == "execveat")
-            {
-                sawExec = true;
-                if (errno is null) execOk = true;
-                else execErrno ??= errno;
             }
         }
 
