@@ -8,4 +8,5 @@ root.Subcommands.Add(ConformanceCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(DepsCommand.Create());
 return root.Parse(args).Invoke();
