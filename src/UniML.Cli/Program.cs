@@ -4,4 +4,5 @@ using UniML.Cli.Commands;
 // Each capability contributes its commands from its own file under Commands/.
 var root = new RootCommand("UniML: CPU machine-learning inference in C#, served from a unikernel-style image.");
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(ImageCommand.Create());
 return root.Parse(args).Invoke();
