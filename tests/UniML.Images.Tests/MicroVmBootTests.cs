@@ -60,6 +60,32 @@ public sealed class MicroVmBootTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Guest_not_ready_in_time_is_killed_retried_once_and_reported()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"uniml-timeout-{Guid.NewGuid():N}");
+        try
+        {
+            new ImageBuilder(output.WriteLine).Build(new ImageBuildOptions { ServerPath = GuestProbeFixture.ProbePath, OutputDirectory = directory });
+            // Far too short for TCG (or even KVM) to boot Linux: both attempts must time out.
+            var error = await Assert.ThrowsAsync<QemuRunException>(() => QemuRunner.StartAsync(new QemuRunOptions
+            {
+                ImageDirectory = directory,
+                HostPort = FreePort(),
+                ReadyTimeout = TimeSpan.FromMilliseconds(300),
+                Accelerator = "tcg",
+            }, output.WriteLine));
+            output.WriteLine(error.Message);
+            Assert.Contains("attempt 2 of 2", error.Message);
+            Assert.True(File.Exists(Path.Combine(directory, "serial-attempt1.log")));
+            Assert.True(File.Exists(Path.Combine(directory, "serial-attempt2.log")));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
     internal static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

@@ -230,12 +230,12 @@ public sealed class QemuRunner : IAsyncDisposable
         return ("tcg", probe.Reason);
     }
 
-    /// <summary>Finds qemu-system-x86_64, or fails with the install command.</summary>
-    public static string FindQemu(string? explicitPath)
+    /// <summary>Finds qemu-system-x86_64 (in <paramref name="searchPath"/>, default $PATH), or fails with the install command.</summary>
+    public static string FindQemu(string? explicitPath, string? searchPath = null)
     {
         if (explicitPath is not null)
             return File.Exists(explicitPath) ? explicitPath : throw new QemuRunException($"QEMU not found at {explicitPath}");
-        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string directory in (searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = Path.Combine(directory, "qemu-system-x86_64");
             if (File.Exists(candidate))
