@@ -8,8 +8,9 @@ namespace UniML.Images.Tests;
 /// (TCG here), reaches the readiness path through the forwarded port, and powers it off over QMP.</summary>
 public sealed class MicroVmBootTests(ITestOutputHelper output)
 {
+    // -M microvm boots too (passed here when the host was idle) but hangs silently in most boots under load,
+    // so CI boots the default machine, pc; see docs/images.md.
     [Theory]
-    [InlineData("microvm")]
     [InlineData("pc")]
     public async Task Boots_serves_ready_and_powers_off_by_itself(string machine)
     {

@@ -25,7 +25,7 @@ static class ImageCommand
         var modules = new Option<string?>("--modules") { Description = "Module tree (lib/modules/VERSION) for --kernel." };
         var output = new Option<string>("--output", "-o") { Description = "Output folder.", Required = true };
         var port = new Option<int>("--guest-port") { Description = "Port the server listens on in the guest.", DefaultValueFactory = _ => 8000 };
-        var machine = new Option<string>("--machine") { Description = "QEMU machine for microvm images: microvm | pc.", DefaultValueFactory = _ => "microvm" };
+        var machine = new Option<string>("--machine") { Description = "QEMU machine for microvm images: pc | microvm (microvm boots hang often under TCG).", DefaultValueFactory = _ => "pc" };
         var serverArgs = new Option<string[]>("--server-arg") { Description = "Argument passed to the server (repeatable)." };
         var command = new Command("build", "Pack the server, its libraries and models into an image.")
         {
