@@ -14,6 +14,22 @@ internal static partial class OperatorRegistry
         Op("Relu", [1, 6, 13, 14], Unary.Relu, minSupported: 6),
 
         // == Tensor and shape manipulation, indexing, generators ==
+        Op("Concat", [1, 4, 11, 13], Concat.Create),
+        Op("Constant", [1, 9, 11, 12, 13, 19, 21], Constant.Create),
+        Op("ConstantOfShape", [9, 20, 21], ConstantOfShape.Create),
+        Op("Expand", [8, 13], Expand.Create),
+        Op("Flatten", [1, 9, 11, 13, 21], Flatten.Create),
+        Op("Identity", [1, 13, 14, 16, 19, 21], Identity.Create),
+        Op("Pad", [1, 2, 11, 13, 18, 19, 21], Pad.Create),
+        Op("Reshape", [1, 5, 13, 14, 19, 21], Reshape.Create, minSupported: 5),
+        Op("Shape", [1, 13, 15, 19, 21], Shape.Create),
+        Op("Size", [1, 13, 19, 21], Size.Create),
+        Op("Slice", [1, 10, 11, 13], Slice.Create),
+        Op("Split", [1, 2, 11, 13, 18], Split.Create),
+        Op("Squeeze", [1, 11, 13, 21], Squeeze.Create),
+        Op("Tile", [1, 6, 13], Tile.Create, minSupported: 6),
+        Op("Transpose", [1, 13, 21], Transpose.Create),
+        Op("Unsqueeze", [1, 11, 13, 21], Unsqueeze.Create),
 
         // == Neural-network layers: MatMul/Gemm, convolution, pooling, normalisation, recurrent ==
 
