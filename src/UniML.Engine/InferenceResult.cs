@@ -21,23 +21,24 @@ public readonly struct InferenceResult : IDisposable
 
     public int Count => _graph.OutputIds.Length;
 
-    public Value this[int index]
+    /// <summary>Output <paramref name="index"/>; null only for an optional output without an element.</summary>
+    public Value? this[int index]
     {
         get
         {
             if (_frame.Generation != _generation)
                 throw new ObjectDisposedException(nameof(InferenceResult), "the result was disposed; its buffers belong to another run now");
-            return _frame.Values[_graph.OutputIds[index]] ?? throw new InferenceException($"output '{_graph.OutputNames[index]}' was not produced");
+            return _frame.Values[_graph.OutputIds[index]];
         }
     }
 
     /// <summary>A copy of output <paramref name="index"/> that owns its memory.</summary>
-    public Value Detach(int index) => Copy(this[index]);
+    public Value? Detach(int index) => Copy(this[index]);
 
-    internal static Value Copy(Value value) => value switch
+    internal static Value? Copy(Value? value) => value switch
     {
         Tensor t => t.Clone(),
-        SequenceValue s => new SequenceValue(s.Items.Select(Copy).ToList(), s.ElementTypeName),
+        SequenceValue s => new SequenceValue(s.Items.Select(v => Copy(v)!).ToList(), s.ElementTypeName),
         MapValue m => new MapValue(m.Keys.Clone(), m.Values.Clone()),
         _ => value,
     };

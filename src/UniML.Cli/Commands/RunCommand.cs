@@ -21,7 +21,7 @@ static class RunCommand
             try
             {
                 var session = InferenceSession.Load(parse.GetValue(model)!);
-                var named = new Dictionary<string, Value>();
+                var named = new Dictionary<string, Value?>();
                 foreach (var spec in parse.GetValue(inputs) ?? [])
                 {
                     int eq = spec.IndexOf('=');
@@ -53,10 +53,12 @@ static class RunCommand
     }
 
     /// <summary>A value as text: type, shape and the first elements.</summary>
-    public static string Format(Value value, int limit)
+    public static string Format(Value? value, int limit)
     {
         switch (value)
         {
+            case null:
+                return "(no value)";
             case Tensor t:
             {
                 var sb = new StringBuilder($"{t.TypeName} {t.ShapeString} [");
