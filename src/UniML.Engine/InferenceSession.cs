@@ -98,8 +98,8 @@ public sealed class InferenceSession
         return new InferenceResult(_graph, frame);
     }
 
-    /// <summary>Runs the model on named inputs and returns copies of all outputs by name (null: an optional output without an element).</summary>
-    public Dictionary<string, Value?> Run(IReadOnlyDictionary<string, Value?> inputs)
+    /// <summary>Runs the model on named inputs and returns copies of its outputs by name (an optional output without an element is left out).</summary>
+    public Dictionary<string, Value> Run(IReadOnlyDictionary<string, Value?> inputs)
     {
         foreach (var name in inputs.Keys)
             if (InputIndex(name) < 0)
@@ -112,9 +112,9 @@ public sealed class InferenceSession
             ordered[i] = v;
         }
         using var result = Run(ordered);
-        var outputs = new Dictionary<string, Value?>();
+        var outputs = new Dictionary<string, Value>();
         for (int i = 0; i < Outputs.Count; i++)
-            outputs[Outputs[i].Name] = result.Detach(i);
+            if (result.Detach(i) is { } value) outputs[Outputs[i].Name] = value;
         return outputs;
     }
 

@@ -36,7 +36,7 @@ static class RunCommand
                 if (dir is not null) Directory.CreateDirectory(dir);
                 foreach (var output in session.Outputs)
                 {
-                    var value = outputs[output.Name];
+                    var value = outputs.GetValueOrDefault(output.Name);
                     Console.WriteLine($"{output.Name}: {Format(value, parse.GetValue(limit))}");
                     if (dir is not null && value is Tensor t)
                         File.WriteAllBytes(Path.Combine(dir, output.Name + ".pb"), Google.Protobuf.MessageExtensions.ToByteArray(OnnxValueConverter.ToTensorProto(t, output.Name)));
