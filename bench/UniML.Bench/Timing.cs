@@ -4,7 +4,7 @@ namespace UniML.Bench;
 
 /// <summary>
 /// Times engines side by side: rounds alternate between engines so both see the same machine noise;
-/// each sample is one call; the summary is the median (and p90) in microseconds.
+/// each sample is the mean call time of a ~1 ms block; the summary is the median (and p90) of the samples in microseconds.
 /// </summary>
 static class Timing
 {
@@ -24,18 +24,28 @@ static class Timing
         int perRound = (int)Math.Clamp(20 / Math.Max(slowest, 1e-3), 1, 5000);
         int rounds = (int)Math.Clamp(budgetPerEngine.TotalMilliseconds / 20, 3, 200);
 
+        // Each sample is the mean of a block of calls lasting about 1 ms: the clock's resolution here is
+        // 100 ns, too coarse for single sub-microsecond calls.
+        var blockSizes = engines.Select(e =>
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            int n = 0;
+            while (Stopwatch.GetElapsedTime(t0).TotalMilliseconds < 1) { e.RunOnce(); n++; }
+            return Math.Max(1, n);
+        }).ToArray();
         var samples = engines.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < rounds; r++)
         {
             for (int k = 0; k < engines.Count; k++)
             {
-                var e = engines[(k + r) % engines.Count];
-                var list = samples[(k + r) % engines.Count];
-                for (int i = 0; i < perRound; i++)
+                int which = (k + r) % engines.Count;
+                var e = engines[which];
+                int block = blockSizes[which];
+                for (int done = 0; done < perRound; done += block)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    e.RunOnce();
-                    list.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                    for (int i = 0; i < block; i++) e.RunOnce();
+                    samples[which].Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / block);
                 }
             }
         }
