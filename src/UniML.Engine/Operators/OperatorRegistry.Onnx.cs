@@ -14,8 +14,35 @@ internal static partial class OperatorRegistry
         Op("Relu", [1, 6, 13, 14], Unary.Relu, minSupported: 6),
 
         // == Tensor and shape manipulation, indexing, generators ==
+        Op("Concat", [1, 4, 11, 13], Concat.Create),
+        Op("Constant", [1, 9, 11, 12, 13, 19, 21], Constant.Create),
+        Op("ConstantOfShape", [9, 20, 21], ConstantOfShape.Create),
+        Op("Expand", [8, 13], Expand.Create),
+        Op("Flatten", [1, 9, 11, 13, 21], Flatten.Create),
+        Op("Identity", [1, 13, 14, 16, 19, 21], Identity.Create),
+        Op("Pad", [1, 2, 11, 13, 18, 19, 21], Pad.Create),
+        Op("Reshape", [1, 5, 13, 14, 19, 21], Reshape.Create, minSupported: 5),
+        Op("Shape", [1, 13, 15, 19, 21], Shape.Create),
+        Op("Size", [1, 13, 19, 21], Size.Create),
+        Op("Slice", [1, 10, 11, 13], Slice.Create),
+        Op("Split", [1, 2, 11, 13, 18], Split.Create),
+        Op("Squeeze", [1, 11, 13, 21], Squeeze.Create),
+        Op("Tile", [1, 6, 13], Tile.Create, minSupported: 6),
+        Op("Transpose", [1, 13, 21], Transpose.Create),
+        Op("Unsqueeze", [1, 11, 13, 21], Unsqueeze.Create),
 
         // == Neural-network layers: MatMul/Gemm, convolution, pooling, normalisation, recurrent ==
+        Op("MatMul", [1, 9, 13], MatMul.Create),
+        Op("Gemm", [1, 6, 7, 9, 11, 13], GemmOperator.Create),
+        Op("Conv", [1, 11, 22], Conv.Create),
+        Op("MaxPool", [1, 8, 10, 11, 12, 22], Pool.MaxPool),
+        Op("AveragePool", [1, 7, 10, 11, 19, 22], Pool.AveragePool),
+        Op("LpPool", [1, 2, 11, 18, 22], Pool.LpPool),
+        Op("GlobalAveragePool", [1, 22], GlobalPool.Average),
+        Op("GlobalMaxPool", [1, 22], GlobalPool.Max),
+        Op("BatchNormalization", [1, 6, 7, 9, 14, 15], BatchNormalization.Create),
+        Op("InstanceNormalization", [1, 6, 22], InstanceNormalization.Create),
+        Op("Dropout", [1, 6, 7, 10, 12, 13, 22], Dropout.Create),
 
         // == Control flow and sequences ==
         Op("ConcatFromSequence", [11], Sequence.ConcatFrom),
