@@ -48,6 +48,7 @@ internal static partial class OperatorRegistry
         Op("ConcatFromSequence", [11], Sequence.ConcatFrom),
         Op("If", [1, 11, 13, 16, 19, 21], If.Create),
         Op("Loop", [1, 11, 13, 16, 19, 21], Loop.Create),
+        Op("Optional", [15], Optional.Create),
         Op("OptionalGetElement", [15, 18], Optional.GetElement),
         Op("OptionalHasElement", [15, 18], Optional.HasElement),
         Op("Scan", [8, 9, 11, 16, 19, 21], Scan.Create, minSupported: 9),
