@@ -20,7 +20,7 @@ internal static class MlTest
         var session = g.Build();
         using var result = session.Run([x]);
         var values = new Value[result.Count];
-        for (int i = 0; i < values.Length; i++) values[i] = result.Detach(i);
+        for (int i = 0; i < values.Length; i++) values[i] = result.Detach(i)!;
         return values;
     }
 
