@@ -31,6 +31,7 @@ internal static partial class OperatorRegistry
         Op("Pad", [1, 2, 11, 13, 18, 19, 21], Pad.Create),
         Op("Range", [11], Onnx.Range.Create),
         Op("Reshape", [1, 5, 13, 14, 19, 21], Reshape.Create, minSupported: 5),
+        Op("Resize", [10, 11, 13, 18, 19], Resize.Create),
         Op("ReverseSequence", [10], ReverseSequence.Create),
         Op("Scatter", [9, 11], Scatter.Create),
         Op("ScatterElements", [11, 13, 16, 18], ScatterElements.Create),
@@ -47,6 +48,7 @@ internal static partial class OperatorRegistry
         Op("Trilu", [14], Trilu.Create),
         Op("Unique", [11], Unique.Create),
         Op("Unsqueeze", [1, 11, 13, 21], Unsqueeze.Create),
+        Op("Upsample", [7, 9, 10], Resize.CreateUpsample),
 
         // == Neural-network layers: MatMul/Gemm, convolution, pooling, normalisation, recurrent ==
 
