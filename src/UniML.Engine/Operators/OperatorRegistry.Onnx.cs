@@ -42,6 +42,8 @@ internal static partial class OperatorRegistry
         Op("SpaceToDepth", [1, 13], DepthToSpace.CreateSpaceToDepth),
         Op("Split", [1, 2, 11, 13, 18], Split.Create),
         Op("Squeeze", [1, 11, 13, 21], Squeeze.Create),
+        Op("StringNormalizer", [10], StringNormalizer.Create),
+        Op("TfIdfVectorizer", [9], TfIdfVectorizer.Create),
         Op("Tile", [1, 6, 13], Tile.Create, minSupported: 6),
         Op("TopK", [1, 10, 11], TopK.Create),
         Op("Transpose", [1, 13, 21], Transpose.Create),
