@@ -59,6 +59,17 @@ internal static partial class OperatorRegistry
         Op("Upsample", [7, 9, 10], Resize.CreateUpsample),
 
         // == Neural-network layers: MatMul/Gemm, convolution, pooling, normalisation, recurrent ==
+        Op("MatMul", [1, 9, 13], MatMul.Create),
+        Op("Gemm", [1, 6, 7, 9, 11, 13], GemmOperator.Create),
+        Op("Conv", [1, 11, 22], Conv.Create),
+        Op("MaxPool", [1, 8, 10, 11, 12, 22], Pool.MaxPool),
+        Op("AveragePool", [1, 7, 10, 11, 19, 22], Pool.AveragePool),
+        Op("LpPool", [1, 2, 11, 18, 22], Pool.LpPool),
+        Op("GlobalAveragePool", [1, 22], GlobalPool.Average),
+        Op("GlobalMaxPool", [1, 22], GlobalPool.Max),
+        Op("BatchNormalization", [1, 6, 7, 9, 14, 15], BatchNormalization.Create),
+        Op("InstanceNormalization", [1, 6, 22], InstanceNormalization.Create),
+        Op("Dropout", [1, 6, 7, 10, 12, 13, 22], Dropout.Create),
 
         // == Control flow and sequences ==
 
