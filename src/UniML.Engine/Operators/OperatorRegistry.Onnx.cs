@@ -27,6 +27,11 @@ internal static partial class OperatorRegistry
         Op("BatchNormalization", [1, 6, 7, 9, 14, 15], BatchNormalization.Create),
         Op("InstanceNormalization", [1, 6, 22], InstanceNormalization.Create),
         Op("Dropout", [1, 6, 7, 10, 12, 13, 22], Dropout.Create),
+        Op("ConvTranspose", [1, 11, 22], ConvTranspose.Create),
+        Op("MaxUnpool", [9, 11, 22], MaxUnpool.Create),
+        Op("LayerNormalization", [17], LayerNormalization.Create),
+        Op("LRN", [1, 13], Lrn.Create),
+        Op("MeanVarianceNormalization", [9, 13], MeanVarianceNormalization.Create),
 
         // == Control flow and sequences ==
 
