@@ -32,6 +32,9 @@ internal static partial class OperatorRegistry
         Op("LayerNormalization", [17], LayerNormalization.Create),
         Op("LRN", [1, 13], Lrn.Create),
         Op("MeanVarianceNormalization", [9, 13], MeanVarianceNormalization.Create),
+        Op("RNN", [1, 7, 14, 22], Recurrent.Rnn, minSupported: 7),
+        Op("GRU", [1, 3, 7, 14, 22], Recurrent.Gru, minSupported: 7),
+        Op("LSTM", [1, 7, 14, 22], Recurrent.Lstm, minSupported: 7),
 
         // == Control flow and sequences ==
 
