@@ -35,6 +35,7 @@ internal static partial class OperatorRegistry
         Op("RNN", [1, 7, 14, 22], Recurrent.Rnn, minSupported: 7),
         Op("GRU", [1, 3, 7, 14, 22], Recurrent.Gru, minSupported: 7),
         Op("LSTM", [1, 7, 14, 22], Recurrent.Lstm, minSupported: 7),
+        Op("Einsum", [12], Einsum.Create),
 
         // == Control flow and sequences ==
 
