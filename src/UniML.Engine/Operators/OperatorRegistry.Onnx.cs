@@ -36,6 +36,13 @@ internal static partial class OperatorRegistry
         Op("GRU", [1, 3, 7, 14, 22], Recurrent.Gru, minSupported: 7),
         Op("LSTM", [1, 7, 14, 22], Recurrent.Lstm, minSupported: 7),
         Op("Einsum", [12], Einsum.Create),
+        Op("QuantizeLinear", [10, 13, 19, 21], Quantization.QuantizeLinear, minSupported: 10),
+        Op("DequantizeLinear", [10, 13, 19, 21], Quantization.DequantizeLinear, minSupported: 10),
+        Op("DynamicQuantizeLinear", [11], Quantization.DynamicQuantizeLinear),
+        Op("MatMulInteger", [10], MatMulInteger.Create),
+        Op("QLinearMatMul", [10, 21], MatMulInteger.QLinear),
+        Op("ConvInteger", [10], ConvInteger.Create),
+        Op("QLinearConv", [10], ConvInteger.QLinear),
 
         // == Control flow and sequences ==
 
