@@ -43,6 +43,7 @@ internal static partial class OperatorRegistry
         Op("QLinearMatMul", [10, 21], MatMulInteger.QLinear),
         Op("ConvInteger", [10], ConvInteger.Create),
         Op("QLinearConv", [10], ConvInteger.QLinear),
+        Op("NonMaxSuppression", [10, 11], NonMaxSuppression.Create),
 
         // == Control flow and sequences ==
 
