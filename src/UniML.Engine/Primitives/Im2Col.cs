@@ -9,37 +9,38 @@ namespace UniML.Engine.Primitives;
 /// </summary>
 internal static class Im2Col
 {
-    public static void Expand(ReadOnlySpan<float> image, ReadOnlySpan<int> imageDims, int channels, ReadOnlySpan<int> kernel,
-        ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> padBegin, ReadOnlySpan<int> outDims, Span<float> col)
-        => Walk<CopyOp>(image, default, imageDims, channels, kernel, strides, dilations, padBegin, outDims, col);
+    public static void Expand<T>(ReadOnlySpan<T> image, ReadOnlySpan<int> imageDims, int channels, ReadOnlySpan<int> kernel,
+        ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> padBegin, ReadOnlySpan<int> outDims, Span<T> col)
+        where T : unmanaged
+        => Walk<T, CopyOp<T>>(image, default, imageDims, channels, kernel, strides, dilations, padBegin, outDims, col);
 
     public static void Accumulate(ReadOnlySpan<float> col, Span<float> image, ReadOnlySpan<int> imageDims, int channels, ReadOnlySpan<int> kernel,
         ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> padBegin, ReadOnlySpan<int> outDims)
     {
         // The walk's "col" span is written by CopyOp and read by AddOp; AddOp writes through the image span instead.
         var colMutable = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(col), col.Length);
-        Walk<AddOp>(default, image, imageDims, channels, kernel, strides, dilations, padBegin, outDims, colMutable);
+        Walk<float, AddOp>(default, image, imageDims, channels, kernel, strides, dilations, padBegin, outDims, colMutable);
     }
 
-    interface IColumnOp
+    interface IColumnOp<T>
     {
         /// <summary>One row segment: positions [0, count) of the output row map to image[start + i·stride].</summary>
-        static abstract void Valid(ReadOnlySpan<float> src, Span<float> image, int start, int stride, Span<float> row);
-        static abstract void Padding(Span<float> row);
+        static abstract void Valid(ReadOnlySpan<T> src, Span<T> image, int start, int stride, Span<T> row);
+        static abstract void Padding(Span<T> row);
     }
 
-    readonly struct CopyOp : IColumnOp
+    readonly struct CopyOp<T> : IColumnOp<T> where T : unmanaged
     {
-        public static void Valid(ReadOnlySpan<float> src, Span<float> image, int start, int stride, Span<float> row)
+        public static void Valid(ReadOnlySpan<T> src, Span<T> image, int start, int stride, Span<T> row)
         {
             if (stride == 1) { src.Slice(start, row.Length).CopyTo(row); return; }
             for (int i = 0, s = start; i < row.Length; i++, s += stride) row[i] = src[s];
         }
 
-        public static void Padding(Span<float> row) => row.Clear();
+        public static void Padding(Span<T> row) => row.Clear();
     }
 
-    readonly struct AddOp : IColumnOp
+    readonly struct AddOp : IColumnOp<float>
     {
         public static void Valid(ReadOnlySpan<float> src, Span<float> image, int start, int stride, Span<float> row)
         {
@@ -55,9 +56,9 @@ internal static class Im2Col
         public static void Padding(Span<float> row) { }
     }
 
-    static void Walk<TOp>(ReadOnlySpan<float> src, Span<float> image, ReadOnlySpan<int> imageDims, int channels, ReadOnlySpan<int> kernel,
-        ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> padBegin, ReadOnlySpan<int> outDims, Span<float> col)
-        where TOp : IColumnOp
+    static void Walk<T, TOp>(ReadOnlySpan<T> src, Span<T> image, ReadOnlySpan<int> imageDims, int channels, ReadOnlySpan<int> kernel,
+        ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> padBegin, ReadOnlySpan<int> outDims, Span<T> col)
+        where T : unmanaged where TOp : IColumnOp<T>
     {
         int r = imageDims.Length;
         int imageVol = 1, outVol = 1, kVol = 1;

@@ -103,10 +103,10 @@ internal sealed class MatMul : Kernel
         }, context);
     }
 
-    delegate void BatchAction<TState>(in TState state, int offsetA, int offsetB, int batchIndex, KernelContext context);
+    internal delegate void BatchAction<TState>(in TState state, int offsetA, int offsetB, int batchIndex, KernelContext context);
 
     /// <summary>Walks the broadcast batch dimensions, giving the element offsets of each A and B matrix and the batch index.</summary>
-    static void ForEachBatch<TState>(ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB, int sizeA, int sizeB,
+    internal static void ForEachBatch<TState>(ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB, int sizeA, int sizeB,
         in TState state, BatchAction<TState> action, KernelContext context)
     {
         int rank = batch.Length;
