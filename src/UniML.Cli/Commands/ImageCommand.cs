@@ -20,7 +20,7 @@ static class ImageCommand
     {
         var target = new Option<string>("--target") { Description = "microvm | nanos | unikraft | oci", DefaultValueFactory = _ => "microvm" };
         var models = new Option<string[]>("--model") { Description = "Model file or folder, copied to /models (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var server = new Option<string>("--server") { Description = "The NativeAOT server binary (Linux x86_64 ELF).", Required = true };
+        var server = new Option<string?>("--server") { Description = "The NativeAOT server binary (Linux x86_64 ELF); default: this checkout's src/UniML.Server.App, published on demand (cached)." };
         var kernel = new Option<string?>("--kernel") { Description = "bzImage to use instead of Debian's cloud kernel (microvm)." };
         var modules = new Option<string?>("--modules") { Description = "Module tree (lib/modules/VERSION) for --kernel." };
         var output = new Option<string>("--output", "-o") { Description = "Output folder.", Required = true };
@@ -36,7 +36,7 @@ static class ImageCommand
             var manifest = new ImageBuilder(Console.Error.WriteLine).Build(new ImageBuildOptions
             {
                 Target = ImageBuilder.ParseTarget(parse.GetValue(target)!),
-                ServerPath = parse.GetValue(server)!,
+                ServerPath = ServerBinary.Resolve(parse.GetValue(server), Console.Error.WriteLine),
                 Models = parse.GetValue(models) ?? [],
                 OutputDirectory = parse.GetValue(output)!,
                 KernelPath = parse.GetValue(kernel),
@@ -122,7 +122,7 @@ static class ImageCommand
     }
 
     /// <summary>Input and environment problems are reported as one clear line and exit code 1.</summary>
-    private static int Guarded(Func<int> action)
+    internal static int Guarded(Func<int> action)
     {
         try
         {

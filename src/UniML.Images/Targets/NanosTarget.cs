@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UniML.Images.Internals;
 
 namespace UniML.Images.Targets;
 
@@ -69,9 +70,11 @@ internal static class NanosTarget
         {
             if (File.Exists(model))
             {
-                string target = Path.Combine(destination, Path.GetFileName(model));
+                string guestName = Payload.GuestFileName(model);
+                string target = Path.Combine(destination, guestName);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(model, target, overwrite: true);
-                yield return ($"/models/{Path.GetFileName(model)}", target);
+                yield return ($"/models/{guestName}", target);
                 continue;
             }
             if (!Directory.Exists(model))
