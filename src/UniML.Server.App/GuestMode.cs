@@ -61,8 +61,14 @@ internal static class GuestMode
         try
         {
             options = ServerOptions.Parse(all, Environment.GetEnvironmentVariable, out _);
-            if (settings is not null && !Array.Exists(all, a => a == "--port" || a.StartsWith("--port=", StringComparison.Ordinal)))
-                options.Port = settings.Port;
+            if (settings is not null)
+            {
+                if (!HasFlag(all, "--port"))
+                    options.Port = settings.Port;
+                // The serial console is read by people; JSON lines are for log collectors (oci keeps them).
+                if (!HasFlag(all, "--log-format") && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("UNIML_LOG_FORMAT")))
+                    options.LogFormat = "text";
+            }
             AddModelsFrom(settings?.ModelDirectory ?? Environment.GetEnvironmentVariable(ModelsVariable)!, options);
         }
         catch (ServerOptionsException e)
@@ -96,6 +102,9 @@ internal static class GuestMode
         }
         return 0;
     }
+
+    static bool HasFlag(string[] args, string flag) =>
+        Array.Exists(args, a => a == flag || a.StartsWith(flag + "=", StringComparison.Ordinal));
 
     /// <summary>
     /// Serves what the image holds unless flags or variables already name models: each <c>*.onnx</c> directly in
