@@ -27,9 +27,10 @@ static class ImageCommand
         var port = new Option<int>("--guest-port") { Description = "Port the server listens on in the guest.", DefaultValueFactory = _ => 8000 };
         var machine = new Option<string>("--machine") { Description = "QEMU machine for microvm images: pc | microvm (microvm boots hang often under TCG).", DefaultValueFactory = _ => "pc" };
         var serverArgs = new Option<string[]>("--server-arg") { Description = "Argument passed to the server (repeatable)." };
+        var noSyscallCheck = new Option<bool>("--no-syscall-check") { Description = "nanos: skip tracing the server's syscalls against Nanos' list at build time." };
         var command = new Command("build", "Pack the server, its libraries and models into an image.")
         {
-            target, models, server, kernel, modules, output, port, machine, serverArgs,
+            target, models, server, kernel, modules, output, port, machine, serverArgs, noSyscallCheck,
         };
         command.SetAction(parse => Guarded(() =>
         {
@@ -44,6 +45,7 @@ static class ImageCommand
                 GuestPort = parse.GetValue(port),
                 Machine = parse.GetValue(machine)!,
                 ServerArguments = parse.GetValue(serverArgs) ?? [],
+                CheckNanosSyscalls = !parse.GetValue(noSyscallCheck),
             });
             Console.WriteLine(ImageInspector.Format(manifest));
             return 0;

@@ -53,7 +53,10 @@ internal static class NanosTarget
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        File.WriteAllText(Path.Combine(output, "README.md"), Readme(options.GuestPort));
+        string syscalls = options.CheckNanosSyscalls
+            ? NanosSyscallCheck.Run(Path.GetFullPath(program), Path.GetFullPath(models), log)
+            : "## System calls Nanos lacks\n\nNot checked (--no-syscall-check); see `uniml deps --trace`.\n";
+        File.WriteAllText(Path.Combine(output, "README.md"), Readme(options.GuestPort) + "\n" + syscalls);
         log($"nanos: {ProgramName}, {files.Count - 1} model file(s), config.json");
         return new ImageManifest
         {
