@@ -68,6 +68,8 @@ internal static class GuestMode
                 // The serial console is read by people; JSON lines are for log collectors (oci keeps them).
                 if (!HasFlag(all, "--log-format") && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("UNIML_LOG_FORMAT")))
                     options.LogFormat = "text";
+                // /dev/console is a terminal, so the console logger would colour the serial log with escape codes.
+                Environment.SetEnvironmentVariable("NO_COLOR", "1");
             }
             AddModelsFrom(settings?.ModelDirectory ?? Environment.GetEnvironmentVariable(ModelsVariable)!, options);
         }
