@@ -32,8 +32,8 @@ internal static partial class NanosSyscallCheck
             var md = new StringBuilder();
             md.AppendLine("## System calls Nanos lacks (measured)");
             md.AppendLine();
-            md.AppendLine($"`{Path.GetFileName(program)}` ran on the build host under `strace -f` ({trace.StraceVersion}) with these models and");
-            md.AppendLine($"environment: {workload}. It made {trace.Syscalls.Count} distinct system calls; those Nanos does not implement");
+            md.AppendLine($"`{Path.GetFileName(program)}` ran on the build host under `strace -f` ({trace.StraceVersion}) with this folder's models:");
+            md.AppendLine($"{workload}. It made {trace.Syscalls.Count} distinct system calls; those Nanos does not fully implement");
             md.AppendLine("(support list: data/syscalls/nanos-*.tsv, read from nanovms/nanos sources) are:");
             md.AppendLine();
             if (findings.Count == 0)
@@ -42,7 +42,7 @@ internal static partial class NanosSyscallCheck
             {
                 md.AppendLine("| syscall | on Nanos | calls | failed on Linux too |");
                 md.AppendLine("|---|---|---:|---:|");
-                foreach (var (call, support) in findings.OrderBy(f => f.Support.Level).ThenBy(f => f.Call.Name, StringComparer.Ordinal))
+                foreach (var (call, support) in findings.OrderByDescending(f => f.Support.Level).ThenBy(f => f.Call.Name, StringComparer.Ordinal))
                     md.AppendLine($"| `{call.Name}` | {Describe(support)} | {call.Count} | {call.Failures}{(call.FirstErrno is null ? "" : $" ({call.FirstErrno})")} |");
             }
             md.AppendLine();
