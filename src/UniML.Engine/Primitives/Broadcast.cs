@@ -142,4 +142,55 @@ internal static class Broadcast
         }
         return n;
     }
+
+    /// <summary>dest = cond ? x : y with three-way numpy broadcasting (Where); <paramref name="outShape"/> is the broadcast of all three.</summary>
+    public static void Select<T>(ReadOnlySpan<bool> cond, ReadOnlySpan<int> shapeC, ReadOnlySpan<T> x, ReadOnlySpan<int> shapeX,
+        ReadOnlySpan<T> y, ReadOnlySpan<int> shapeY, Span<T> dest, ReadOnlySpan<int> outShape)
+    {
+        int total = dest.Length;
+        if (total == 0) return;
+        if (cond.Length == total && x.Length == total && y.Length == total)
+        {
+            for (int i = 0; i < total; i++) dest[i] = cond[i] ? x[i] : y[i];
+            return;
+        }
+        int rank = outShape.Length;
+        if (rank == 0) { dest[0] = cond[0] ? x[0] : y[0]; return; }
+        Span<int> sc = stackalloc int[MaxRank];
+        Span<int> sx = stackalloc int[MaxRank];
+        Span<int> sy = stackalloc int[MaxRank];
+        Strides(shapeC, outShape, sc);
+        Strides(shapeX, outShape, sx);
+        Strides(shapeY, outShape, sy);
+        Span<int> index = stackalloc int[MaxRank];
+        index.Clear();
+        int inner = outShape[rank - 1];
+        int ic = sc[rank - 1], ix = sx[rank - 1], iy = sy[rank - 1];
+        int offC = 0, offX = 0, offY = 0, offD = 0;
+        while (offD < total)
+        {
+            for (int j = 0, c = offC, a = offX, b = offY; j < inner; j++, c += ic, a += ix, b += iy)
+                dest[offD + j] = cond[c] ? x[a] : y[b];
+            offD += inner;
+            for (int k = rank - 2; k >= 0; k--)
+            {
+                offC += sc[k]; offX += sx[k]; offY += sy[k];
+                if (++index[k] < outShape[k]) break;
+                offC -= sc[k] * outShape[k]; offX -= sx[k] * outShape[k]; offY -= sy[k] * outShape[k];
+                index[k] = 0;
+            }
+        }
+    }
+
+    /// <summary>Element strides of a right-aligned input in the output's rank, 0 along broadcast dimensions.</summary>
+    public static void Strides(ReadOnlySpan<int> shape, ReadOnlySpan<int> outShape, Span<int> strides)
+    {
+        int rank = outShape.Length, offset = rank - shape.Length, acc = 1;
+        for (int i = rank - 1; i >= 0; i--)
+        {
+            int d = i < offset ? 1 : shape[i - offset];
+            strides[i] = d == 1 ? 0 : acc;
+            acc *= d;
+        }
+    }
 }
