@@ -7,5 +7,8 @@ root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(ConformanceCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(DepsCommand.Create());
+root.Subcommands.Add(ImageCommand.Create());
 return root.Parse(args).Invoke();

@@ -6,8 +6,10 @@ namespace UniML.Conformance;
 /// <summary>Compares an actual output with the expected one; returns null when they match, else what differs.</summary>
 public static class ValueComparer
 {
-    public static string? Compare(Value actual, Value expected, Tolerance tolerance)
+    public static string? Compare(Value? actual, Value? expected, Tolerance tolerance)
     {
+        if (expected is null || actual is null)
+            return expected is null && actual is null ? null : $"got {actual?.TypeName ?? "no value"}, expected {expected?.TypeName ?? "no value (empty optional)"}";
         switch (expected)
         {
             case Tensor e when actual is Tensor a:

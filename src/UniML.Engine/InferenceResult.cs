@@ -21,23 +21,25 @@ public readonly struct InferenceResult : IDisposable
 
     public int Count => _graph.OutputIds.Length;
 
-    public Value this[int index]
+    /// <summary>Output <paramref name="index"/>; throws if it has no value (see <see cref="GetOptional"/>).</summary>
+    public Value this[int index] =>
+        GetOptional(index) ?? throw new InferenceException($"output '{_graph.OutputNames[index]}' has no value");
+
+    /// <summary>Output <paramref name="index"/>, or null for an optional output without an element.</summary>
+    public Value? GetOptional(int index)
     {
-        get
-        {
-            if (_frame.Generation != _generation)
-                throw new ObjectDisposedException(nameof(InferenceResult), "the result was disposed; its buffers belong to another run now");
-            return _frame.Values[_graph.OutputIds[index]] ?? throw new InferenceException($"output '{_graph.OutputNames[index]}' was not produced");
-        }
+        if (_frame.Generation != _generation)
+            throw new ObjectDisposedException(nameof(InferenceResult), "the result was disposed; its buffers belong to another run now");
+        return _frame.Values[_graph.OutputIds[index]];
     }
 
-    /// <summary>A copy of output <paramref name="index"/> that owns its memory.</summary>
-    public Value Detach(int index) => Copy(this[index]);
+    /// <summary>A copy of output <paramref name="index"/> that owns its memory (null for an empty optional).</summary>
+    public Value? Detach(int index) => Copy(GetOptional(index));
 
-    internal static Value Copy(Value value) => value switch
+    internal static Value? Copy(Value? value) => value switch
     {
         Tensor t => t.Clone(),
-        SequenceValue s => new SequenceValue(s.Items.Select(Copy).ToList(), s.ElementTypeName),
+        SequenceValue s => new SequenceValue(s.Items.Select(v => Copy(v)!).ToList(), s.ElementTypeName),
         MapValue m => new MapValue(m.Keys.Clone(), m.Values.Clone()),
         _ => value,
     };

@@ -98,8 +98,8 @@ public sealed class InferenceSession
         return new InferenceResult(_graph, frame);
     }
 
-    /// <summary>Runs the model on named inputs and returns copies of all outputs by name.</summary>
-    public Dictionary<string, Value> Run(IReadOnlyDictionary<string, Value> inputs)
+    /// <summary>Runs the model on named inputs and returns copies of its outputs by name (an optional output without an element is left out).</summary>
+    public Dictionary<string, Value> Run(IReadOnlyDictionary<string, Value?> inputs)
     {
         foreach (var name in inputs.Keys)
             if (InputIndex(name) < 0)
@@ -107,21 +107,24 @@ public sealed class InferenceSession
         var ordered = new Value?[Inputs.Count];
         for (int i = 0; i < ordered.Length; i++)
         {
-            if (!inputs.TryGetValue(Inputs[i].Name, out var v))
+            if (!inputs.TryGetValue(Inputs[i].Name, out var v) && Inputs[i].Kind != ValueKind.Optional)
                 throw new InferenceInputException($"input '{Inputs[i].Name}' is missing");
             ordered[i] = v;
         }
         using var result = Run(ordered);
         var outputs = new Dictionary<string, Value>();
         for (int i = 0; i < Outputs.Count; i++)
-            outputs[Outputs[i].Name] = result.Detach(i);
+            if (result.Detach(i) is { } value) outputs[Outputs[i].Name] = value;
         return outputs;
     }
 
     static void Validate(ValueDescriptor d, Value? value)
     {
         if (value is null)
+        {
+            if (d.Kind == ValueKind.Optional) return; // an optional input without an element
             throw new InferenceInputException($"input '{d.Name}' is missing");
+        }
         if (d.Kind != ValueKind.Tensor)
             return;
         if (value is not Tensor t)

@@ -9,7 +9,8 @@ namespace UniML.Engine;
 public static class OnnxValueConverter
 {
     /// <summary>Reads a value file of a test data set, choosing the message type from the declared kind.</summary>
-    public static Value ReadFile(string path, ValueKind kind)
+    /// <remarks>An optional value is read from an OptionalProto and is its element, or null when it has none.</remarks>
+    public static Value? ReadFile(string path, ValueKind kind)
     {
         try
         {
@@ -17,6 +18,7 @@ public static class OnnxValueConverter
             {
                 ValueKind.Sequence => FromSequenceProto(OnnxFile.ReadSequence(path), path),
                 ValueKind.Map => FromMapProto(OnnxFile.ReadMap(path), path),
+                ValueKind.Optional => FromOptionalProto(OnnxFile.ReadOptional(path), path),
                 _ => FromTensorProto(OnnxFile.ReadTensor(path), Path.GetDirectoryName(path), path),
             };
         }
@@ -25,6 +27,17 @@ public static class OnnxValueConverter
             throw new OnnxFormatException($"{path}: {e.Message}", e);
         }
     }
+
+    /// <summary>An OptionalProto's element, or null when it holds none.</summary>
+    public static Value? FromOptionalProto(OptionalProto proto, string where) => (OptionalProto.Types.DataType)proto.ElemType switch
+    {
+        OptionalProto.Types.DataType.Undefined => null,
+        OptionalProto.Types.DataType.Tensor => proto.TensorValue is null ? null : FromTensorProto(proto.TensorValue, null, where),
+        OptionalProto.Types.DataType.Sequence => proto.SequenceValue is null ? null : FromSequenceProto(proto.SequenceValue, where),
+        OptionalProto.Types.DataType.Map => proto.MapValue is null ? null : FromMapProto(proto.MapValue, where),
+        OptionalProto.Types.DataType.Optional => proto.OptionalValue is null ? null : FromOptionalProto(proto.OptionalValue, where),
+        _ => throw new OnnxFormatException($"{where}: optional of element kind {proto.ElemType} is not supported"),
+    };
 
     public static Tensor ReadTensorFile(string path) => FromTensorProto(OnnxFile.ReadTensor(path), Path.GetDirectoryName(path), path);
 
@@ -49,8 +62,11 @@ public static class OnnxValueConverter
             return Tensor.FromStrings(strings, shape);
         }
 
-        var tensor = Tensor.Create(type, shape);
+        // Validate the payload against the declared size before allocating anything of that size.
         var raw = TensorPayload.RawBytes(proto, baseDirectory, where);
+        if (raw is null && TypedFieldCount(proto, type) != count)
+            throw new OnnxFormatException($"{where}: holds {TypedFieldCount(proto, type)} values but dims [{string.Join(",", proto.Dims)}] need {count}");
+        var tensor = Tensor.Create(type, shape);
         if (raw is not null)
         {
             raw.CopyTo(tensor.Bytes());
@@ -60,6 +76,15 @@ public static class OnnxValueConverter
         FillFromTypedFields(proto, tensor, count, where);
         return tensor;
     }
+
+    static int TypedFieldCount(TensorProto p, ElementType type) => type switch
+    {
+        ElementType.Float => p.FloatData.Count,
+        ElementType.Double => p.DoubleData.Count,
+        ElementType.Int64 => p.Int64Data.Count,
+        ElementType.UInt64 or ElementType.UInt32 => p.Uint64Data.Count,
+        _ => p.Int32Data.Count,
+    };
 
     static void NormalizeBools(Span<bool> values)
     {

@@ -12,7 +12,13 @@ public class FixtureModelTests
     }
 
     /// <summary>Fixtures that must pass; each fixture joins this list when its operators land.</summary>
-    static readonly HashSet<string> Required = ["torch_mlp_tabular", "torch_lenet5_digits28"];
+    static readonly HashSet<string> Required =
+    [
+        "torch_mlp_tabular", "torch_lenet5_digits28",
+        "decision_tree_classifier_wine", "gradient_boosting_regressor_diabetes", "linear_regression_diabetes",
+        "linear_svc_multiclass_synth", "logreg_binary_breast_cancer", "logreg_multiclass_iris",
+        "pipeline_scaler_logreg_breast_cancer", "random_forest_classifier_digits",
+    ];
 
     [Theory]
     [MemberData(nameof(Fixtures))]

@@ -21,7 +21,7 @@ static class RunCommand
             try
             {
                 var session = InferenceSession.Load(parse.GetValue(model)!);
-                var named = new Dictionary<string, Value>();
+                var named = new Dictionary<string, Value?>();
                 foreach (var spec in parse.GetValue(inputs) ?? [])
                 {
                     int eq = spec.IndexOf('=');
@@ -36,7 +36,7 @@ static class RunCommand
                 if (dir is not null) Directory.CreateDirectory(dir);
                 foreach (var output in session.Outputs)
                 {
-                    var value = outputs[output.Name];
+                    var value = outputs.GetValueOrDefault(output.Name);
                     Console.WriteLine($"{output.Name}: {Format(value, parse.GetValue(limit))}");
                     if (dir is not null && value is Tensor t)
                         File.WriteAllBytes(Path.Combine(dir, output.Name + ".pb"), Google.Protobuf.MessageExtensions.ToByteArray(OnnxValueConverter.ToTensorProto(t, output.Name)));
@@ -53,10 +53,12 @@ static class RunCommand
     }
 
     /// <summary>A value as text: type, shape and the first elements.</summary>
-    public static string Format(Value value, int limit)
+    public static string Format(Value? value, int limit)
     {
         switch (value)
         {
+            case null:
+                return "(no value)";
             case Tensor t:
             {
                 var sb = new StringBuilder($"{t.TypeName} {t.ShapeString} [");

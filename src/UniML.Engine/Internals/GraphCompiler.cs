@@ -197,8 +197,9 @@ internal sealed class GraphCompiler
             return null;
         }
         catch (ModelLoadException) { throw; }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidCastException or OverflowException or IndexOutOfRangeException or OnnxFormatException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Any other failure while reading a node's attributes means the model is malformed for this operator.
             throw new ModelLoadException($"{_modelName}: {Label(node)}: {e.Message}", e);
         }
     }

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using UniML.Deps;
+using UniML.Deps.Reports;
+
+namespace UniML.Cli.Commands;
+
+/// <summary>
+/// uniml deps: library closure, static syscalls and (with --trace) a strace'd workload, judged against
+/// Linux, UniML's microVM, Nanos and Unikraft. Exit codes: 0 compatible, 1 bad input, 2 not compatible.
+/// </summary>
+static class DepsCommand
+{
+    const int ExitCompatible = 0, ExitError = 1, ExitIncompatible = 2;
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs")
+        {
+            Description = "ELF files or directories (a Python package, a NuGet package or its runtimes/linux-x64/native). With --trace, the command follows '--'.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var trace = new Option<bool>("--trace") { Description = "Run the command after '--' under strace -f and report the syscalls it made." };
+        var json = new Option<bool>("--json") { Description = "Write the report as JSON." };
+        var markdown = new Option<bool>("--markdown") { Description = "Write the report as a Markdown section." };
+        var target = new Option<string[]>("--target")
+        {
+            Description = $"Target(s) to judge against: {string.Join(", ", UnikernelTarget.Names)} (default: all). The exit code is 2 if any is not compatible.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var libraryPath = new Option<string[]>("--library-path") { Description = "Extra library directories, searched like LD_LIBRARY_PATH." };
+        var followDlopen = new Option<bool>("--follow-dlopen") { Description = "Add resolvable dlopen candidates (and their needs) to the closure." };
+        var symbols = new Option<bool>("--symbols") { Description = "List every imported symbol with its version in the text report." };
+        var title = new Option<string?>("--title") { Description = "Heading of the report." };
+
+        var command = new Command("deps", "Dependency and syscall analysis: will this program run on that unikernel?");
+        command.Arguments.Add(inputs);
+        foreach (var o in new Option[] { trace, json, markdown, target, libraryPath, followDlopen, symbols, title }) command.Options.Add(o);
+
+        command.SetAction(parseResult =>
+        {
+            try
+            {
+                var (paths, traced) = SplitAtDoubleDash(parseResult);
+                bool doTrace = parseResult.GetValue(trace);
+                if (!doTrace && traced.Count > 0)
+                    throw new DependencyAnalysisException("A command after '--' needs --trace.");
+                if (parseResult.GetValue(json) && parseResult.GetValue(markdown))
+                    throw new DependencyAnalysisException("Choose one of --json and --markdown.");
+
+                var targets = (parseResult.GetValue(target) is { Length: > 0 } names ? names : [.. UnikernelTarget.Names])
+                    .SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    .Select(UnikernelTarget.Get).Distinct().ToList();
+
+                SyscallTrace? run = doTrace ? SyscallTrace.Run(traced, Console.Error) : null;
+
+                // With --trace and no explicit inputs, analyse the traced program's own closure as well.
+                if (paths.Count == 0 && run is not null && FindOnPath(traced[0]) is { } exe && ElfObject.HasElfMagic(exe))
+                    paths = [exe];
+
+                DependencyClosure? closure = paths.Count > 0
+                    ? DependencyClosure.Build(paths, new LibraryResolver(parseResult.GetValue(libraryPath)), scanSyscalls: true, followDlopen: parseResult.GetValue(followDlopen))
+                    : null;
+                if (closure is null && run is null)
+                    throw new DependencyAnalysisException("Nothing to analyse: give an ELF file or directory, or --trace -- COMMAND.");
+
+                string heading = parseResult.GetValue(title)
+                                 ?? (run is not null ? $"uniml deps --trace -- {string.Join(" ", traced)}" : $"uniml deps {string.Join(" ", paths)}");
+                var report = DependencyReport.Create(heading, closure, run, targets);
+
+                if (parseResult.GetValue(json))
+                {
+                    using var stdout = Console.OpenStandardOutput();
+                    JsonReport.Write(report, stdout);
+                    Console.Out.WriteLine();
+                }
+                else if (parseResult.GetValue(markdown)) MarkdownReport.Write(report, Console.Out);
+                else TextReport.Write(report, Console.Out, parseResult.GetValue(symbols));
+
+                return report.IsCompatible ? ExitCompatible : ExitIncompatible;
+            }
+            catch (DependencyAnalysisException e)
+            {
+                Console.Error.WriteLine($"uniml deps: error: {e.Message}");
+                return ExitError;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"uniml deps: error: {e.Message}");
+                return ExitError;
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                Console.Error.WriteLine($"uniml deps: error: {e.Message}");
+                return ExitError;
+            }
+        });
+        return command;
+    }
+
+    // Tokens after the first "--" belong to the traced command, the ones before are inputs.
+    static (List<string> Inputs, List<string> Command) SplitAtDoubleDash(ParseResult parseResult)
+    {
+        var inputs = new List<string>();
+        var cmd = new List<string>();
+        bool afterDash = false;
+        foreach (var token in parseResult.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash) { afterDash = true; continue; }
+            if (token.Type != TokenType.Argument) continue;
+            if (afterDash) cmd.Add(token.Value);
+            else if (IsInputArgument(parseResult, token)) inputs.Add(token.Value);
+        }
+        return (inputs, cmd);
+    }
+
+    // Option values are Argument tokens too; keep only those the parser gave to the inputs argument.
+    static bool IsInputArgument(ParseResult parseResult, Token token)
+    {
+        var values = parseResult.GetValue<string[]>("inputs") ?? [];
+        return values.Contains(token.Value);
+    }
+
+    static string? FindOnPath(string command)
+    {
+        if (command.Contains('/')) return File.Exists(command) ? Path.GetFullPath(command) : null;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var p = Path.Combine(dir, command);
+            if (File.Exists(p)) return p;
+        }
+        return null;
+    }
+}

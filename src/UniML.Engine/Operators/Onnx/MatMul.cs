@@ -1,0 +1,179 @@
+using System.Numerics;
+using UniML.Engine.Primitives;
+using UniML.Onnx;
+
+namespace UniML.Engine.Operators.Onnx;
+
+/// <summary>
+/// MatMul (numpy matmul): N-D batched with broadcasting of the batch dimensions; a 1-D A gets a leading 1
+/// and a 1-D B a trailing 1, both removed from the result. Float runs on the packed SGEMM; a constant B
+/// is packed once at load, and when B has no batch dimensions A's batch is folded into its rows so the
+/// whole product is one GEMM.
+/// </summary>
+internal sealed class MatMul : Kernel
+{
+    readonly PackedMatrix? _packedB;
+
+    MatMul(PackedMatrix? packedB) => _packedB = packedB;
+
+    public static Kernel Create(NodeInfo node)
+    {
+        if (node.InputTypes[0] is { } t && t is not (ElementType.Float or ElementType.Double or ElementType.Int32 or ElementType.Int64
+            or ElementType.UInt32 or ElementType.UInt64))
+            throw node.Unsupported($"MatMul of {ElementTypeInfo.OnnxName(t)} is not implemented");
+        PackedMatrix? packed = null;
+        if (node.ConstantInput(1) is { Type: ElementType.Float } b && b.Rank >= 2 && IsOnlyMatrix(b.Shape))
+        {
+            int k = b.Shape[^2], n = b.Shape[^1];
+            packed = Gemm.PackB(b.Span<float>(), n, false, k, n);
+        }
+        return new MatMul(packed);
+    }
+
+    static bool IsOnlyMatrix(ReadOnlySpan<int> shape)
+    {
+        for (int i = 0; i < shape.Length - 2; i++) if (shape[i] != 1) return false;
+        return true;
+    }
+
+    public override void Run(KernelContext context)
+    {
+        var a = context.Input(0);
+        var b = context.Input(1);
+        if (a.Type != b.Type)
+            throw new InferenceException($"MatMul inputs differ in type: {a.TypeName} and {b.TypeName}");
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new InferenceException("MatMul inputs must have rank 1 or more");
+
+        int m = a.Rank == 1 ? 1 : a.Shape[^2];
+        int k = a.Shape[^1];
+        int kb = b.Rank == 1 ? b.Shape[0] : b.Shape[^2];
+        int n = b.Rank == 1 ? 1 : b.Shape[^1];
+        if (k != kb)
+            throw new InferenceException($"MatMul inner dimensions differ: A {a.ShapeString}, B {b.ShapeString}");
+
+        var batchA = a.Rank > 2 ? a.Shape[..^2] : default;
+        var batchB = b.Rank > 2 ? b.Shape[..^2] : default;
+        Span<int> batch = stackalloc int[Broadcast.MaxRank];
+        int batchRank = Broadcast.Shape(batchA, batchB, batch);
+        batch = batch[..batchRank];
+
+        Span<int> outShape = stackalloc int[batchRank + 2];
+        batch.CopyTo(outShape);
+        int r = batchRank;
+        if (a.Rank > 1) outShape[r++] = m;
+        if (b.Rank > 1) outShape[r++] = n;
+        var y = context.Output(0, a.Type, outShape[..r]);
+
+        switch (a.Type)
+        {
+            case ElementType.Float: RunFloat(context, a, b, y, m, n, k, batch, batchA, batchB); break;
+            case ElementType.Double: RunBatched<double>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
+            case ElementType.Int32: RunBatched<int>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
+            case ElementType.Int64: RunBatched<long>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
+            case ElementType.UInt32: RunBatched<uint>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
+            case ElementType.UInt64: RunBatched<ulong>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
+            default: throw new InferenceException($"MatMul does not support {a.TypeName}");
+        }
+    }
+
+    void RunFloat(KernelContext context, Tensor a, Tensor b, Tensor y, int m, int n, int k,
+        ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB)
+    {
+        var av = a.Span<float>();
+        var bv = b.Span<float>();
+        var yv = y.Span<float>();
+        bool bIsMatrix = IsOnlyMatrix(b.Shape);
+        if (bIsMatrix)
+        {
+            // B is one matrix: every batch of A shares it, so A's rows stack into one (batch·m)×k product.
+            int rows = a.Length / Math.Max(k, 1);
+            if (k == 0) rows = y.Length / Math.Max(n, 1);
+            var bOperand = _packedB is not null && _packedB.K == k && _packedB.Outer == n ? new GemmOperand(_packedB) : new GemmOperand(bv, n, false);
+            var ws = context.Scratch<float>(Gemm.WorkspaceSize(rows, n, k, false, bOperand.Packed is not null));
+            Gemm.Multiply(rows, n, k, 1f, new GemmOperand(av, k, false), bOperand, 0f, yv, n, ws);
+            return;
+        }
+        var work = context.Scratch<float>(Gemm.WorkspaceSize(m, n, k, false, false));
+        ForEachBatch(batch, batchA, batchB, m * k, k * n, (a, b, y, m, n, k, work.Length), static (in (Tensor a, Tensor b, Tensor y, int m, int n, int k, int ws) s, int offA, int offB, int t, KernelContext ctx) =>
+        {
+            var workspace = ctx.Scratch<float>(s.ws);
+            Gemm.Multiply(s.m, s.n, s.k, 1f, new GemmOperand(s.a.Span<float>().Slice(offA, s.m * s.k), s.k, false),
+                new GemmOperand(s.b.Span<float>().Slice(offB, s.k * s.n), s.n, false), 0f, s.y.Span<float>().Slice(t * s.m * s.n, s.m * s.n), s.n, workspace);
+        }, context);
+    }
+
+    internal delegate void BatchAction<TState>(in TState state, int offsetA, int offsetB, int batchIndex, KernelContext context);
+
+    /// <summary>Walks the broadcast batch dimensions, giving the element offsets of each A and B matrix and the batch index.</summary>
+    internal static void ForEachBatch<TState>(ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB, int sizeA, int sizeB,
+        in TState state, BatchAction<TState> action, KernelContext context)
+    {
+        int rank = batch.Length;
+        int count = 1;
+        foreach (var d in batch) count *= d;
+        Span<int> strideA = stackalloc int[Math.Max(rank, 1)];
+        Span<int> strideB = stackalloc int[Math.Max(rank, 1)];
+        int accA = sizeA, accB = sizeB;
+        for (int i = rank - 1; i >= 0; i--)
+        {
+            int ia = i - (rank - batchA.Length), ib = i - (rank - batchB.Length);
+            int da = ia >= 0 ? batchA[ia] : 1, db = ib >= 0 ? batchB[ib] : 1;
+            strideA[i] = da == 1 ? 0 : accA;
+            strideB[i] = db == 1 ? 0 : accB;
+            accA *= da;
+            accB *= db;
+        }
+        Span<int> index = stackalloc int[Math.Max(rank, 1)];
+        index.Clear();
+        int offA = 0, offB = 0;
+        for (int t = 0; t < count; t++)
+        {
+            action(in state, offA, offB, t, context);
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                offA += strideA[d];
+                offB += strideB[d];
+                if (++index[d] < batch[d]) break;
+                offA -= strideA[d] * batch[d];
+                offB -= strideB[d] * batch[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    static void RunBatched<T>(KernelContext context, Tensor a, Tensor b, Tensor y, int m, int n, int k,
+        ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB) where T : unmanaged, INumber<T>
+    {
+        ForEachBatch(batch, batchA, batchB, m * k, k * n, (a, b, y, m, n, k), static (in (Tensor a, Tensor b, Tensor y, int m, int n, int k) s, int offA, int offB, int t, KernelContext ctx) =>
+        {
+            var av = s.a.Span<T>().Slice(offA, s.m * s.k);
+            var bv = s.b.Span<T>().Slice(offB, s.k * s.n);
+            var yv = s.y.Span<T>().Slice(t * s.m * s.n, s.m * s.n);
+            if (typeof(T) == typeof(double))
+            {
+                var ws = ctx.Scratch<double>(0);
+                Gemm.MultiplyDouble(s.m, s.n, s.k, 1, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(av), s.k, false,
+                    System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(bv), s.n, false, 0, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(yv), s.n, ws);
+                return;
+            }
+            MultiplyNaive(s.m, s.n, s.k, av, bv, yv);
+        }, context);
+    }
+
+    /// <summary>Row-by-row product for integer types (rare in models; exact, wrapping like numpy).</summary>
+    internal static void MultiplyNaive<T>(int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : INumber<T>
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = y.Slice(i * n, n);
+            row.Clear();
+            for (int p = 0; p < k; p++)
+            {
+                T av = a[i * k + p];
+                var brow = b.Slice(p * n, n);
+                for (int j = 0; j < n; j++) row[j] += av * brow[j];
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+using System.Numerics;
+using UniML.Engine.Primitives;
+using UniML.Onnx;
+
+namespace UniML.Engine.Operators.Onnx;
+
+/// <summary>
+/// MaxPool (with the optional Indices output, dilations, ceil_mode, storage_order), AveragePool
+/// (count_include_pad, ceil_mode, dilations) and LpPool over any number of spatial dimensions. Each output
+/// position gathers the plane offsets its window covers (padding skipped), then reduces them.
+/// </summary>
+internal sealed class Pool : Kernel
+{
+    enum Kind { Max, Average, Lp }
+
+    readonly Kind _kind;
+    readonly WindowGeometry _window;
+    readonly bool _countIncludePad;
+    readonly bool _columnMajorIndices;
+    readonly float _p;
+
+    Pool(Kind kind, WindowGeometry window, bool countIncludePad, bool columnMajor, float p)
+    {
+        _kind = kind;
+        _window = window;
+        _countIncludePad = countIncludePad;
+        _columnMajorIndices = columnMajor;
+        _p = p;
+    }
+
+    public static Kernel MaxPool(NodeInfo node)
+    {
+        var window = WindowGeometry.Parse(node, kernelRequired: true);
+        if (node.InputTypes[0] is { } t && t is not (ElementType.Float or ElementType.Double or ElementType.UInt8 or ElementType.Int8 or ElementType.Float16))
+            throw node.Unsupported($"MaxPool of {ElementTypeInfo.OnnxName(t)} is not implemented");
+        return new Pool(Kind.Max, window, false, node.GetInt("storage_order", 0) == 1, 0);
+    }
+
+    public static Kernel AveragePool(NodeInfo node)
+    {
+        var window = WindowGeometry.Parse(node, kernelRequired: true);
+        CheckFloat(node);
+        return new Pool(Kind.Average, window, node.GetInt("count_include_pad", 0) != 0, false, 0);
+    }
+
+    public static Kernel LpPool(NodeInfo node)
+    {
+        var window = WindowGeometry.Parse(node, kernelRequired: true);
+        CheckFloat(node);
+        float p = node.Opset < 2 ? node.GetFloat("p", 2f) : node.GetInt("p", 2);
+        return new Pool(Kind.Lp, window, false, false, p);
+    }
+
+    static void CheckFloat(NodeInfo node)
+    {
+        if (node.InputTypes[0] is { } t && t is not (ElementType.Float or ElementType.Double))
+            throw node.Unsupported($"{node.OpType} of {ElementTypeInfo.OnnxName(t)} is not implemented");
+    }
+
+    public override void Run(KernelContext context)
+    {
+        var x = context.Input(0);
+        int r = x.Rank - 2;
+        var kernel = _window.KernelShape!;
+        if (r < 1 || kernel.Length != r)
+            throw new InferenceException($"{_kind}Pool kernel_shape {Tensor.ShapeText(kernel)} does not fit input {x.ShapeString}");
+        Span<int> outDims = stackalloc int[r];
+        Span<int> padBegin = stackalloc int[r];
+        Span<int> padEnd = stackalloc int[r];
+        _window.Resolve(x.Shape[2..], kernel, outDims, padBegin, padEnd);
+        Span<int> yShape = stackalloc int[x.Rank];
+        yShape[0] = x.Shape[0];
+        yShape[1] = x.Shape[1];
+        outDims.CopyTo(yShape[2..]);
+        var y = context.Output(0, x.Type, yShape);
+        Tensor? indices = _kind == Kind.Max && context.OutputCount > 1 && context.IsOutputUsed(1)
+            ? context.Output(1, ElementType.Int64, yShape) : null;
+        int kVol = 1;
+        foreach (var k in kernel) kVol *= k;
+        var offsets = context.Scratch<int>(kVol);
+        var geometry = new Geometry(x.Shape[2..], kernel, _window, padBegin, padEnd, outDims, offsets);
+        int planes = x.Shape[0] * x.Shape[1];
+        switch (x.Type)
+        {
+            case ElementType.Float: RunTyped<float>(x, y, indices, planes, geometry); break;
+            case ElementType.Double: RunTyped<double>(x, y, indices, planes, geometry); break;
+            case ElementType.Float16 when _kind == Kind.Max: RunTyped<Half>(x, y, indices, planes, geometry); break;
+            case ElementType.UInt8 when _kind == Kind.Max: RunTyped<byte>(x, y, indices, planes, geometry); break;
+            case ElementType.Int8 when _kind == Kind.Max: RunTyped<sbyte>(x, y, indices, planes, geometry); break;
+            default: throw new InferenceException($"{_kind}Pool does not support {x.TypeName}");
+        }
+    }
+
+    /// <summary>The input/output geometry of one run, and a scratch list of a window's plane offsets.</summary>
+    readonly ref struct Geometry
+    {
+        public readonly ReadOnlySpan<int> In, Kernel, PadBegin, PadEnd, Out;
+        public readonly Span<int> Offsets;
+        public readonly WindowGeometry Window;
+        public readonly int InVol, OutVol;
+
+        public Geometry(ReadOnlySpan<int> input, ReadOnlySpan<int> kernel, WindowGeometry window, ReadOnlySpan<int> padBegin,
+            ReadOnlySpan<int> padEnd, ReadOnlySpan<int> output, Span<int> offsets)
+        {
+            In = input; Kernel = kernel; Window = window; PadBegin = padBegin; PadEnd = padEnd; Out = output; Offsets = offsets;
+            InVol = 1; OutVol = 1;
+            for (int i = 0; i < input.Length; i++) { InVol *= input[i]; OutVol *= output[i]; }
+        }
+
+        /// <summary>
+        /// Fills <see cref="Offsets"/> with the in-image plane offsets of the window at output position
+        /// <paramref name="o"/>; returns their count and, in <paramref name="padded"/>, the window's size
+        /// counting padding positions (those within the begin/end pads) but not positions past them.
+        /// </summary>
+        public int Gather(ReadOnlySpan<int> o, out int padded)
+        {
+            int r = In.Length;
+            Span<int> k = stackalloc int[r];
+            int count = 0;
+            padded = 1;
+            for (int d = 0; d < r; d++)
+            {
+                int start = o[d] * Window.Stride(d) - PadBegin[d], dil = Window.Dilation(d), n = 0;
+                for (int j = 0; j < Kernel[d]; j++)
+                {
+                    int p = start + j * dil;
+                    if (p >= -PadBegin[d] && p < In[d] + PadEnd[d]) n++;
+                }
+                padded *= n;
+            }
+            while (true)
+            {
+                int offset = 0;
+                bool inside = true;
+                for (int d = 0; d < r; d++)
+                {
+                    int p = o[d] * Window.Stride(d) - PadBegin[d] + k[d] * Window.Dilation(d);
+                    if ((uint)p >= (uint)In[d]) { inside = false; break; }
+                    offset = offset * In[d] + p;
+                }
+                if (inside) Offsets[count++] = offset;
+                int dd = r - 1;
+                for (; dd >= 0; dd--)
+                {
+                    if (++k[dd] < Kernel[dd]) break;
+                    k[dd] = 0;
+                }
+                if (dd < 0) break;
+            }
+            return count;
+        }
+    }
+
+    void RunTyped<T>(Tensor x, Tensor y, Tensor? indices, int planes, Geometry g) where T : unmanaged, INumber<T>
+    {
+        var xv = x.Span<T>();
+        var yv = y.Span<T>();
+        var iv = indices is null ? default : indices.Span<long>();
+        int r = g.In.Length;
+        Span<int> o = stackalloc int[r];
+        for (int pos = 0; pos < g.OutVol; pos++)
+        {
+            int count = g.Gather(o, out int padded);
+            var offsets = g.Offsets[..count];
+            for (int plane = 0; plane < planes; plane++)
+            {
+                var src = xv.Slice(plane * g.InVol, g.InVol);
+                int dst = plane * g.OutVol + pos;
+                switch (_kind)
+                {
+                    case Kind.Max:
+                    {
+                        T best = T.Zero;
+                        int bestOffset = -1;
+                        foreach (var off in offsets)
+                        {
+                            var v = src[off];
+                            if (bestOffset < 0 || v > best || (T.IsNaN(v) && !T.IsNaN(best))) { best = v; bestOffset = off; }
+                        }
+                        // An all-padding window has no element: the reference yields the lowest value.
+                        yv[dst] = bestOffset >= 0 ? best : Lowest<T>();
+                        if (!iv.IsEmpty) iv[dst] = (long)plane * g.InVol + IndexOf(Math.Max(bestOffset, 0), g.In);
+                        break;
+                    }
+                    case Kind.Average:
+                    {
+                        double sum = 0;
+                        foreach (var off in offsets) sum += double.CreateTruncating(src[off]);
+                        int div = _countIncludePad ? padded : count;
+                        yv[dst] = T.CreateTruncating(div == 0 ? double.NaN : sum / div);
+                        break;
+                    }
+                    default:
+                    {
+                        double sum = 0;
+                        foreach (var off in offsets) sum += Math.Pow(Math.Abs(double.CreateTruncating(src[off])), _p);
+                        yv[dst] = T.CreateTruncating(Math.Pow(sum, 1.0 / _p));
+                        break;
+                    }
+                }
+            }
+            for (int d = r - 1; d >= 0; d--)
+            {
+                if (++o[d] < g.Out[d]) break;
+                o[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>Plane offset as an Indices value: row-major by default, column-major for storage_order=1.</summary>
+    long IndexOf(int offset, ReadOnlySpan<int> dims)
+    {
+        if (!_columnMajorIndices) return offset;
+        long index = 0;
+        for (int d = dims.Length - 1; d >= 0; d--)
+        {
+            int coord = offset % dims[d];
+            offset /= dims[d];
+            index += coord * ColumnStride(dims, d);
+        }
+        return index;
+    }
+
+    static long ColumnStride(ReadOnlySpan<int> dims, int d)
+    {
+        long s = 1;
+        for (int i = 0; i < d; i++) s *= dims[i];
+        return s;
+    }
+
+    static T Lowest<T>() where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float)) return (T)(object)float.MinValue;
+        if (typeof(T) == typeof(double)) return (T)(object)double.MinValue;
+        if (typeof(T) == typeof(Half)) return (T)(object)Half.MinValue;
+        if (typeof(T) == typeof(byte)) return (T)(object)byte.MinValue;
+        return (T)(object)sbyte.MinValue;
+    }
+}

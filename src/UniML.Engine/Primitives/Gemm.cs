@@ -1,0 +1,513 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace UniML.Engine.Primitives;
+
+/// <summary>
+/// One operand of <see cref="Gemm.Multiply"/>: a row-major matrix (optionally read transposed) or a
+/// matrix packed once by <see cref="Gemm.PackA"/> / <see cref="Gemm.PackB"/> (constant weights).
+/// </summary>
+internal readonly ref struct GemmOperand
+{
+    public readonly ReadOnlySpan<float> Data;
+    public readonly int Stride;
+    public readonly bool Transposed;
+    public readonly PackedMatrix? Packed;
+
+    public GemmOperand(ReadOnlySpan<float> data, int stride, bool transposed)
+    {
+        Data = data;
+        Stride = stride;
+        Transposed = transposed;
+        Packed = null;
+    }
+
+    public GemmOperand(PackedMatrix packed)
+    {
+        Packed = packed;
+        Data = default;
+        Stride = 0;
+        Transposed = false;
+    }
+}
+
+/// <summary>
+/// A matrix pre-arranged in the micro-panel layout the SGEMM microkernel reads, so constant weights are
+/// packed once at load. For each k-block of <see cref="Gemm.KC"/> rows, panels of <see cref="Gemm.MR"/>
+/// rows (A side) or <see cref="Gemm.NR"/> columns (B side) follow each other, zero padded.
+/// </summary>
+internal sealed class PackedMatrix
+{
+    public required float[] Data { get; init; }
+
+    /// <summary>M for an A operand, N for a B operand.</summary>
+    public required int Outer { get; init; }
+    public required int K { get; init; }
+    public required bool IsA { get; init; }
+
+    /// <summary>Outer rounded up to the panel width.</summary>
+    public required int OuterPadded { get; init; }
+}
+
+/// <summary>
+/// Single-precision GEMM, C = alpha·op(A)·op(B) + beta·C, in the Goto/BLIS arrangement: B is packed into
+/// KC×NR micro-panels that stay in L1, A into MR×KC micro-panels from an MC×KC block kept in L2, and an
+/// MR×NR register-tiled FMA microkernel (Vector512 when the CPU has it, else Vector256) does the work.
+/// Single-threaded by default; <see cref="MaxThreads"/> enables a split over row blocks of C for large
+/// problems. Packing buffers come from a caller-provided workspace, so a run allocates nothing.
+/// </summary>
+internal static class Gemm
+{
+    /// <summary>Rows of the register tile.</summary>
+    public const int MR = 6;
+
+    /// <summary>Columns of the register tile: two vectors.</summary>
+    public static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : 16;
+
+    /// <summary>Depth of a k-block: KC·NR floats of B (16 KB) stay in L1 while A panels stream past.</summary>
+    public static readonly int KC = Vector512.IsHardwareAccelerated ? 128 : 256;
+
+    /// <summary>Rows of an A block (multiple of MR): MC·KC floats, ~100 KB, sit in L2.</summary>
+    public const int MC = 96;
+
+    /// <summary>Columns of a B block (multiple of NR) packed at a time when B is not pre-packed.</summary>
+    public const int NC = 2048;
+
+    /// <summary>
+    /// Threads for large multiplies (row-block split). 1 by default: inference servers run requests in
+    /// parallel, and the engine's host may be shared.
+    /// </summary>
+    public static int MaxThreads { get; set; } = 1;
+
+    /// <summary>Work (m·n·k) above which a multi-thread split is worth its overhead.</summary>
+    const long ParallelThreshold = 1L << 24;
+
+    /// <summary>Floats of workspace <see cref="Multiply"/> needs for these operands.</summary>
+    public static int WorkspaceSize(int m, int n, int k, bool aPacked, bool bPacked)
+    {
+        int kc = Math.Min(KC, Math.Max(k, 1));
+        int size = 0;
+        if (!aPacked) size += Math.Min(RoundUp(m, MR), MC) * kc;
+        if (!bPacked) size += Math.Min(RoundUp(n, NR), NC) * kc;
+        return size;
+    }
+
+    /// <summary>Packs op(A), an m×k matrix, for use as the A operand.</summary>
+    public static PackedMatrix PackA(ReadOnlySpan<float> a, int stride, bool transposed, int m, int k)
+    {
+        int mp = RoundUp(m, MR);
+        var data = new float[Math.Max((long)mp * k, 1)];
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kcb = Math.Min(KC, k - pc);
+            PackABlock(a, stride, transposed, 0, m, pc, kcb, data.AsSpan(pc * mp, mp * kcb));
+        }
+        return new PackedMatrix { Data = data, Outer = m, K = k, IsA = true, OuterPadded = mp };
+    }
+
+    /// <summary>Packs op(B), a k×n matrix, for use as the B operand.</summary>
+    public static PackedMatrix PackB(ReadOnlySpan<float> b, int stride, bool transposed, int k, int n)
+    {
+        int np = RoundUp(n, NR);
+        var data = new float[Math.Max((long)np * k, 1)];
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kcb = Math.Min(KC, k - pc);
+            PackBBlock(b, stride, transposed, 0, n, pc, kcb, data.AsSpan(pc * np, np * kcb));
+        }
+        return new PackedMatrix { Data = data, Outer = n, K = k, IsA = false, OuterPadded = np };
+    }
+
+    /// <summary>
+    /// C (m×n, row stride <paramref name="ldc"/>) = alpha·op(A)·op(B) + beta·C. When beta is 0, C is
+    /// only written (its old contents, even NaN, are ignored). <paramref name="workspace"/> must hold
+    /// <see cref="WorkspaceSize"/> floats.
+    /// </summary>
+    public static unsafe void Multiply(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta,
+        Span<float> c, int ldc, Span<float> workspace)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (beta == 0) row.Clear();
+                else if (beta != 1) TensorPrimitives.Multiply(row, beta, row);
+            }
+            return;
+        }
+        Validate(m, n, k, a, b, c, ldc);
+        var pa = a.Packed;
+        var pb = b.Packed;
+        int kcMax = Math.Min(KC, k);
+        int aSize = pa is null ? Math.Min(RoundUp(m, MR), MC) * kcMax : 0;
+        int bSize = pb is null ? Math.Min(RoundUp(n, NR), NC) * kcMax : 0;
+        if (workspace.Length < aSize + bSize)
+            throw new ArgumentException($"GEMM workspace of {workspace.Length} floats is smaller than {aSize + bSize}");
+        var aBuffer = workspace.Slice(0, aSize);
+        var bBuffer = workspace.Slice(aSize, bSize);
+        int threads = MaxThreads;
+        bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold && m > MC;
+
+        fixed (float* cBase = c)
+        fixed (float* aRaw = a.Data)
+        fixed (float* aPackedBase = pa is null ? default : pa.Data)
+        fixed (float* bPackedBase = pb is null ? default : pb.Data)
+        fixed (float* aBuf = aBuffer)
+        fixed (float* bBuf = bBuffer)
+        {
+            int ncStep = pb is null ? NC : RoundUp(n, NR);
+            for (int jc = 0; jc < n; jc += ncStep)
+            {
+                int ncb = Math.Min(ncStep, n - jc);
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kcb = Math.Min(KC, k - pc);
+                    float* bBlock;
+                    if (pb is null)
+                    {
+                        PackBBlock(b.Data, b.Stride, b.Transposed, jc, ncb, pc, kcb, bBuffer);
+                        bBlock = bBuf;
+                    }
+                    else bBlock = bPackedBase + (long)pc * pb.OuterPadded + (long)jc * kcb;
+                    float blockBeta = pc == 0 ? beta : 1f;
+
+                    if (parallel)
+                    {
+                        RunParallel(m, ncb, kcb, pc, alpha, blockBeta, aRaw, a.Data.Length, a.Stride, a.Transposed, pa, aPackedBase, bBlock, cBase + jc, ldc, threads);
+                        continue;
+                    }
+                    for (int ic = 0; ic < m; ic += MC)
+                    {
+                        int mcb = Math.Min(MC, m - ic);
+                        float* aBlock;
+                        if (pa is null)
+                        {
+                            PackABlock(a.Data, a.Stride, a.Transposed, ic, mcb, pc, kcb, aBuffer);
+                            aBlock = aBuf;
+                        }
+                        else aBlock = aPackedBase + (long)pc * pa.OuterPadded + (long)ic * kcb;
+                        MacroKernel(mcb, ncb, kcb, alpha, blockBeta, aBlock, bBlock, cBase + (long)ic * ldc + jc, ldc);
+                    }
+                }
+            }
+        }
+    }
+
+    static unsafe void RunParallel(int m, int ncb, int kcb, int pc, float alpha, float beta, float* aRaw, int aLength, int aStride, bool aTransposed, PackedMatrix? pa,
+        float* aPackedBase, float* bBlock, float* cBase, int ldc, int threads)
+    {
+        // Each worker packs its own A blocks; the packed B block is shared read-only.
+        int blocks = (m + MC - 1) / MC;
+        var job = new ParallelJob
+        {
+            M = m, N = ncb, K = kcb, Pc = pc, Alpha = alpha, Beta = beta, Packed = pa,
+            ARaw = (nint)aRaw, ALength = aLength, AStride = aStride, ATransposed = aTransposed,
+            APacked = (nint)aPackedBase, B = (nint)bBlock, C = (nint)cBase, Ldc = ldc,
+        };
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Block);
+    }
+
+    sealed class ParallelJob
+    {
+        public int M, N, K, Pc, AStride, ALength, Ldc;
+        public float Alpha, Beta;
+        public bool ATransposed;
+        public PackedMatrix? Packed;
+        public nint ARaw, APacked, B, C;
+
+        public unsafe void Block(int block)
+        {
+            int ic = block * MC;
+            int mcb = Math.Min(MC, M - ic);
+            float[]? rented = null;
+            try
+            {
+                float* aBlock;
+                if (Packed is null)
+                {
+                    rented = ArrayPool<float>.Shared.Rent(RoundUp(mcb, MR) * K);
+                    PackABlock(new ReadOnlySpan<float>((float*)ARaw, ALength), AStride, ATransposed, ic, mcb, Pc, K, rented);
+                    fixed (float* p = rented)
+                        MacroKernel(mcb, N, K, Alpha, Beta, p, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
+                    return;
+                }
+                aBlock = (float*)APacked + (long)Pc * Packed.OuterPadded + (long)ic * K;
+                MacroKernel(mcb, N, K, Alpha, Beta, aBlock, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
+            }
+            finally
+            {
+                if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+    }
+
+    static void Validate(int m, int n, int k, GemmOperand a, GemmOperand b, Span<float> c, int ldc)
+    {
+        if (a.Packed is { } pa)
+        {
+            if (!pa.IsA || pa.Outer != m || pa.K != k) throw new ArgumentException("packed A does not match the multiply's shape");
+        }
+        else if (RequiredLength(a.Transposed ? k : m, a.Transposed ? m : k, a.Stride) > a.Data.Length)
+            throw new ArgumentException("A is smaller than its shape");
+        if (b.Packed is { } pb)
+        {
+            if (pb.IsA || pb.Outer != n || pb.K != k) throw new ArgumentException("packed B does not match the multiply's shape");
+        }
+        else if (RequiredLength(b.Transposed ? n : k, b.Transposed ? k : n, b.Stride) > b.Data.Length)
+            throw new ArgumentException("B is smaller than its shape");
+        if (RequiredLength(m, n, ldc) > c.Length)
+            throw new ArgumentException("C is smaller than its shape");
+    }
+
+    static long RequiredLength(int rows, int cols, int stride) => (long)(rows - 1) * stride + cols;
+
+    static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) into MR-row panels, zero padded.</summary>
+    static void PackABlock(ReadOnlySpan<float> a, int lda, bool transposed, int i0, int mc, int p0, int kc, Span<float> dest)
+    {
+        int o = 0;
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int rows = Math.Min(MR, mc - ir);
+            if (transposed)
+            {
+                // op(A)[i, p] = A[p, i]: the MR values for one p are contiguous.
+                for (int p = 0; p < kc; p++, o += MR)
+                {
+                    var src = a.Slice((p0 + p) * lda + i0 + ir, rows);
+                    src.CopyTo(dest.Slice(o, rows));
+                    if (rows < MR) dest.Slice(o + rows, MR - rows).Clear();
+                }
+            }
+            else
+            {
+                if (rows < MR) dest.Slice(o, kc * MR).Clear();
+                for (int r = 0; r < rows; r++)
+                {
+                    var src = a.Slice((i0 + ir + r) * lda + p0, kc);
+                    for (int p = 0; p < kc; p++)
+                        dest[o + p * MR + r] = src[p];
+                }
+                o += kc * MR;
+            }
+        }
+    }
+
+    /// <summary>Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-column panels, zero padded.</summary>
+    static void PackBBlock(ReadOnlySpan<float> b, int ldb, bool transposed, int j0, int nc, int p0, int kc, Span<float> dest)
+    {
+        int nr = NR;
+        int o = 0;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            if (!transposed)
+            {
+                for (int p = 0; p < kc; p++, o += nr)
+                {
+                    b.Slice((p0 + p) * ldb + j0 + jr, cols).CopyTo(dest.Slice(o, cols));
+                    if (cols < nr) dest.Slice(o + cols, nr - cols).Clear();
+                }
+            }
+            else
+            {
+                // op(B)[p, j] = B[j, p]: read each source row once, scatter with stride NR.
+                if (cols < nr) dest.Slice(o, kc * nr).Clear();
+                for (int c = 0; c < cols; c++)
+                {
+                    var src = b.Slice((j0 + jr + c) * ldb + p0, kc);
+                    for (int p = 0; p < kc; p++)
+                        dest[o + p * nr + c] = src[p];
+                }
+                o += kc * nr;
+            }
+        }
+    }
+
+    static unsafe void MacroKernel(int mc, int nc, int kc, float alpha, float beta, float* a, float* b, float* c, int ldc)
+    {
+        int nr = NR;
+        bool wide = nr == 32;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            float* bPanel = b + (long)jr * kc;
+            for (int ir = 0; ir < mc; ir += MR)
+            {
+                int rows = Math.Min(MR, mc - ir);
+                float* aPanel = a + (long)ir * kc;
+                float* cTile = c + (long)ir * ldc + jr;
+                if (wide)
+                {
+                    switch (rows)
+                    {
+                        case 6: Tile512<R6>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 5: Tile512<R5>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 4: Tile512<R4>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 3: Tile512<R3>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 2: Tile512<R2>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        default: Tile512<R1>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                    }
+                }
+                else
+                {
+                    switch (rows)
+                    {
+                        case 6: Tile256<R6>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 5: Tile256<R5>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 4: Tile256<R4>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 3: Tile256<R3>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 2: Tile256<R2>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        default: Tile256<R1>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Row count of a register tile as a type, so each tile height is its own specialised loop.</summary>
+    interface IRows { static abstract int Count { get; } }
+    struct R1 : IRows { public static int Count => 1; }
+    struct R2 : IRows { public static int Count => 2; }
+    struct R3 : IRows { public static int Count => 3; }
+    struct R4 : IRows { public static int Count => 4; }
+    struct R5 : IRows { public static int Count => 5; }
+    struct R6 : IRows { public static int Count => 6; }
+
+    /// <summary>Up to 6×32 tile: 12 zmm accumulators, two B vectors and one broadcast of A per k step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void Tile512<TR>(int kc, float* a, float* b, float* c, int ldc, int cols, float alpha, float beta) where TR : struct, IRows
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += 32)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var av = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
+            if (TR.Count > 1) { av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TR.Count > 2) { av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TR.Count > 3) { av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TR.Count > 4) { av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TR.Count > 5) { av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+        }
+        Store512(c, c00, c01, cols, alpha, beta);
+        if (TR.Count > 1) Store512(c + ldc, c10, c11, cols, alpha, beta);
+        if (TR.Count > 2) Store512(c + 2 * ldc, c20, c21, cols, alpha, beta);
+        if (TR.Count > 3) Store512(c + 3 * ldc, c30, c31, cols, alpha, beta);
+        if (TR.Count > 4) Store512(c + 4 * ldc, c40, c41, cols, alpha, beta);
+        if (TR.Count > 5) Store512(c + 5 * ldc, c50, c51, cols, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, int cols, float alpha, float beta)
+    {
+        if (alpha != 1) { v0 *= alpha; v1 *= alpha; }
+        if (cols == 32)
+        {
+            if (beta != 0)
+            {
+                if (beta == 1) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
+                else { v0 = Vector512.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), v0); v1 = Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), Vector512.Create(beta), v1); }
+            }
+            v0.Store(c);
+            v1.Store(c + 16);
+            return;
+        }
+        float* tmp = stackalloc float[32];
+        v0.Store(tmp);
+        v1.Store(tmp + 16);
+        StorePartial(c, tmp, cols, beta);
+    }
+
+    /// <summary>Up to 6×16 tile: 12 ymm accumulators (fits the 16 AVX2 registers with B and A).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void Tile256<TR>(int kc, float* a, float* b, float* c, int ldc, int cols, float alpha, float beta) where TR : struct, IRows
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += 16)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var av = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
+            if (TR.Count > 1) { av = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
+            if (TR.Count > 2) { av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
+            if (TR.Count > 3) { av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
+            if (TR.Count > 4) { av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TR.Count > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
+        }
+        Store256(c, c00, c01, cols, alpha, beta);
+        if (TR.Count > 1) Store256(c + ldc, c10, c11, cols, alpha, beta);
+        if (TR.Count > 2) Store256(c + 2 * ldc, c20, c21, cols, alpha, beta);
+        if (TR.Count > 3) Store256(c + 3 * ldc, c30, c31, cols, alpha, beta);
+        if (TR.Count > 4) Store256(c + 4 * ldc, c40, c41, cols, alpha, beta);
+        if (TR.Count > 5) Store256(c + 5 * ldc, c50, c51, cols, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Store256(float* c, Vector256<float> v0, Vector256<float> v1, int cols, float alpha, float beta)
+    {
+        if (alpha != 1) { v0 *= alpha; v1 *= alpha; }
+        if (cols == 16)
+        {
+            if (beta != 0)
+            {
+                if (beta == 1) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + 8); }
+                else { v0 = Vector256.FusedMultiplyAdd(Vector256.Load(c), Vector256.Create(beta), v0); v1 = Vector256.FusedMultiplyAdd(Vector256.Load(c + 8), Vector256.Create(beta), v1); }
+            }
+            v0.Store(c);
+            v1.Store(c + 8);
+            return;
+        }
+        float* tmp = stackalloc float[16];
+        v0.Store(tmp);
+        v1.Store(tmp + 8);
+        StorePartial(c, tmp, cols, beta);
+    }
+
+    static unsafe void StorePartial(float* c, float* tile, int cols, float beta)
+    {
+        if (beta == 0)
+            for (int j = 0; j < cols; j++) c[j] = tile[j];
+        else
+            for (int j = 0; j < cols; j++) c[j] = tile[j] + beta * c[j];
+    }
+
+    /// <summary>
+    /// Double-precision C = alpha·op(A)·op(B) + beta·C by rows (axpy over rows of B), a simpler path than
+    /// the float kernel: doubles are rare in inference models. <paramref name="workspace"/> holds k·n
+    /// doubles when B is transposed.
+    /// </summary>
+    public static void MultiplyDouble(int m, int n, int k, double alpha, ReadOnlySpan<double> a, int lda, bool transA,
+        ReadOnlySpan<double> b, int ldb, bool transB, double beta, Span<double> c, int ldc, Span<double> workspace)
+    {
+        if (transB)
+        {
+            var bt = workspace.Slice(0, k * n);
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++)
+                    bt[p * n + j] = b[j * ldb + p];
+            b = bt;
+            ldb = n;
+        }
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * ldc, n);
+            if (beta == 0) row.Clear();
+            else if (beta != 1) TensorPrimitives.Multiply(row, beta, row);
+            for (int p = 0; p < k; p++)
+            {
+                double av = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
+                TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), av, row, row);
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+int uniml_gone(void) { return 0; }

@@ -1,0 +1,1 @@
+int uniml_b(void) { return 40; }

@@ -1,0 +1,76 @@
+using UniML.Onnx;
+using UniML.Onnx.Protos;
+
+namespace UniML.Engine.Tests.Operators.Onnx;
+
+public class ControlFlowTests
+{
+    static GraphProto Body(string name, (string Name, ElementType Type)[] inputs, string[] outputs, params (string Op, string[] In, string[] Out)[] nodes)
+    {
+        var g = new GraphProto { Name = name };
+        foreach (var (n, t) in inputs) g.Input.Add(GraphBuilder.ValueInfo(n, t, null));
+        foreach (var o in outputs) g.Output.Add(new ValueInfoProto { Name = o });
+        foreach (var (op, i, o) in nodes)
+        {
+            var node = new NodeProto { OpType = op };
+            node.Input.AddRange(i);
+            node.Output.AddRange(o);
+            g.Node.Add(node);
+        }
+        return g;
+    }
+
+    [Fact]
+    public void LoopCarriesValuesAndStacksScanOutputs()
+    {
+        // Body: v' = Relu(v) (captures nothing), scan output = Identity of the outer value w (captured).
+        var body = Body("body", [("i", ElementType.Int64), ("c", ElementType.Bool), ("v", ElementType.Float)], ["c", "v2", "s"],
+            ("Relu", ["v"], ["v2"]), ("Identity", ["w"], ["s"]));
+        var g = new GraphBuilder().Input("M", ElementType.Int64).Input("v0", ElementType.Float, 2).Input("w", ElementType.Float, 1).Output("v").Output("scan");
+        g.Node("Loop", ["M", "", "v0"], ["v", "scan"]).Attr("body", body);
+        using var r = g.Build().Run([Tensor.Scalar(3L), Tensor.FromArray(new[] { -1f, 2f }, [2]), Tensor.FromArray(new[] { 5f }, [1])]);
+        Assert.Equal(new[] { 0f, 2f }, ((Tensor)r[0]).ToArray<float>());
+        var scan = (Tensor)r[1];
+        Assert.Equal(new[] { 3, 1 }, scan.Shape.ToArray());
+        Assert.Equal(new[] { 5f, 5f, 5f }, scan.ToArray<float>());
+    }
+
+    [Fact]
+    public void ScanSlicesInputsInReverse()
+    {
+        var body = Body("body", [("s", ElementType.Float), ("x", ElementType.Float)], ["s2", "y"],
+            ("Identity", ["x"], ["s2"]), ("Relu", ["x"], ["y"]));
+        var g = new GraphBuilder().Input("s0", ElementType.Float, 2).Input("X", ElementType.Float, 3, 2).Output("last").Output("Y");
+        g.Node("Scan", ["s0", "X"], ["last", "Y"]).Attr("body", body).Attr("num_scan_inputs", 1L).Attr("scan_input_directions", new long[] { 1 });
+        using var r = g.Build().Run([Tensor.FromArray(new[] { 0f, 0f }, [2]), Tensor.FromArray(new[] { 1f, -2f, 3f, -4f, 5f, -6f }, [3, 2])]);
+        Assert.Equal(new[] { 1f, -2f }, ((Tensor)r[0]).ToArray<float>());
+        Assert.Equal(new[] { 5f, 0f, 3f, 0f, 1f, 0f }, ((Tensor)r[1]).ToArray<float>());
+    }
+
+    [Fact]
+    public void IfPicksABranchAndReadsOuterValues()
+    {
+        var then = Body("then", [], ["y"], ("Relu", ["x"], ["y"]));
+        var otherwise = Body("else", [], ["y"], ("Identity", ["x"], ["y"]));
+        var g = new GraphBuilder().Input("c", ElementType.Bool).Input("x", ElementType.Float, 2).Output("y");
+        g.Node("If", ["c"], ["y"]).Attr("then_branch", then).Attr("else_branch", otherwise);
+        var session = g.Build();
+        var x = Tensor.FromArray(new[] { -1f, 1f }, [2]);
+        using (var r = session.Run([Tensor.Scalar(true), x])) Assert.Equal(new[] { 0f, 1f }, ((Tensor)r[0]).ToArray<float>());
+        using (var r = session.Run([Tensor.Scalar(false), x])) Assert.Equal(new[] { -1f, 1f }, ((Tensor)r[0]).ToArray<float>());
+    }
+
+    [Fact]
+    public void SplitAndConcatSequences()
+    {
+        var g = new GraphBuilder().Input("x", ElementType.Float, 2, 3).Output("y").Output("n");
+        g.Node("SplitToSequence", ["x"], ["s"]).Attr("axis", 1L).Attr("keepdims", 0L);
+        g.Node("SequenceLength", ["s"], ["n"]);
+        g.Node("ConcatFromSequence", ["s"], ["y"]).Attr("axis", 0L).Attr("new_axis", 1L);
+        using var r = g.Build().Run([Tensor.FromArray(new[] { 1f, 2f, 3f, 4f, 5f, 6f }, [2, 3])]);
+        var y = (Tensor)r[0];
+        Assert.Equal(new[] { 3, 2 }, y.Shape.ToArray());
+        Assert.Equal(new[] { 1f, 4f, 2f, 5f, 3f, 6f }, y.ToArray<float>());
+        Assert.Equal(3L, ((Tensor)r[1]).ToArray<long>()[0]);
+    }
+}
