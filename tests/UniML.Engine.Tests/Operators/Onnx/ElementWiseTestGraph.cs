@@ -27,7 +27,7 @@ internal static class ElementWiseTestGraph
         attributes?.Invoke(node);
         var session = g.Build();
         using var result = session.Run(feeds.ToArray());
-        return Enumerable.Range(0, outputs).Select(i => (Tensor)result.Detach(i)).ToArray();
+        return Enumerable.Range(0, outputs).Select(i => (Tensor)result.Detach(i)!).ToArray();
     }
 
     public static Tensor F(float[] values, params int[] shape) => Tensor.FromArray(values, shape);
