@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text;
+
+namespace UniML.Server.Tests;
+
+/// <summary>The real server process: SIGTERM drains in-flight requests and exits 0.</summary>
+public sealed class LifecycleTests : IDisposable
+{
+    readonly string _repository = Path.Combine(Path.GetTempPath(), "uniml-lifecycle-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_repository, recursive: true); } catch (IOException) { }
+    }
+
+    static string AppPath => Path.Combine(AppContext.BaseDirectory, "uniml-server.dll");
+
+    [Fact]
+    public async Task Sigterm_finishes_the_in_flight_request_and_exits_0()
+    {
+        TestModels.Write(_repository, "slow", 1, TestModels.Relu(ServerFixture.SlowWidth, depth: ServerFixture.SlowDepth), """{ "max_concurrency": 1, "warmup": false }""");
+        using var server = ServerProcess.Start(AppPath, "--repository", _repository, "--host", "127.0.0.1", "--port", "0", "--max-request-bytes", "67108864");
+        var address = await server.WaitForListeningAsync(TimeSpan.FromSeconds(30));
+        using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        await server.WaitForReadyAsync(client, TimeSpan.FromSeconds(30));
+
+        // A request of many rows runs for a while (hundreds of milliseconds to seconds).
+        const int rows = 24;
+        var json = $$"""{ "inputs": [ { "name": "x", "datatype": "FP32", "shape": [{{rows}}, {{ServerFixture.SlowWidth}}], "parameters": { "binary_data_size": {{rows * ServerFixture.SlowWidth * 4}} } } ], "outputs": [ { "name": "y", "parameters": { "binary_data": true } } ] }""";
+        var header = Encoding.UTF8.GetBytes(json);
+        var body = new byte[header.Length + rows * ServerFixture.SlowWidth * 4];
+        header.CopyTo(body, 0);
+        var content = new ByteArrayContent(body);
+        content.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var inFlight = client.PostAsync("/v2/models/slow/infer", content);
+
+        // Wait until the server has the request executing, then ask it to stop.
+        using (var metricsClient = new HttpClient { BaseAddress = new Uri(address) })
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!(await metricsClient.GetStringAsync("/metrics")).Contains("uniml_inference_pending_requests{model=\"slow\",version=\"1\"} 1", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the request never started executing");
+                Assert.False(inFlight.IsCompleted, "the request finished before SIGTERM could be sent; make the slow model slower");
+                await Task.Delay(10);
+            }
+        }
+        server.Signal(ServerProcess.SIGTERM);
+
+        using var response = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (responseHeader, binary) = await ServerFixture.ReadBinaryResponse(response);
+        Assert.Equal(rows * ServerFixture.SlowWidth * 4, binary.Length);
+        Assert.Equal(rows, responseHeader.GetProperty("outputs")[0].GetProperty("shape")[0].GetInt32());
+
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("drained", server.Output);
+        // Once stopped, nothing listens any more.
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/v2/health/live"));
+    }
+
+    [Fact]
+    public async Task Bad_flags_exit_2_with_a_clear_message()
+    {
+        using var server = ServerProcess.Start(AppPath, "--port", "seventy");
+        Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--port: 'seventy' is not an integer between 0 and 65535", server.Output);
+    }
+}
