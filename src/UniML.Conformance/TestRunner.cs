@@ -16,7 +16,7 @@ public static class TestRunner
         }
         catch (UnsupportedOperatorException e)
         {
-            return new TestOutcome(testCase, TestStatus.Unsupported, e.Message, e.Operators);
+            return new TestOutcome(testCase, TestStatus.Unsupported, e.Message, e.Operators, e.Reasons);
         }
         catch (Exception e) when (e is ModelLoadException or OnnxFormatException)
         {
@@ -46,7 +46,11 @@ public static class TestRunner
                         return new TestOutcome(testCase, TestStatus.Failed, $"{setName} output '{session.Outputs[k].Name}': {diff}", []);
                 }
             }
-            catch (Exception e) when (e is InferenceException or InferenceInputException or OnnxFormatException or NotSupportedException)
+            catch (InferenceInputException e)
+            {
+                return new TestOutcome(testCase, TestStatus.InvalidData, $"{setName}: the data set's inputs do not fit the model's declared inputs: {e.Message}", []);
+            }
+            catch (Exception e) when (e is InferenceException or OnnxFormatException or NotSupportedException)
             {
                 return new TestOutcome(testCase, TestStatus.Failed, $"{setName}: {e.Message}", []);
             }
