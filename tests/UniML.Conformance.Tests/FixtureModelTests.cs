@@ -3,22 +3,24 @@ namespace UniML.Conformance.Tests;
 /// <summary>The real scikit-learn and PyTorch exports in testdata/models must reproduce their frameworks' outputs.</summary>
 public class FixtureModelTests
 {
+    /// <summary>Every fixture folder: all of them must pass.</summary>
     public static TheoryData<string> Fixtures()
     {
         var data = new TheoryData<string>();
         foreach (var c in TestCase.Discover([RepoPaths.Models]))
-            if (Required.Contains(c.Name)) data.Add(c.Name);
+            data.Add(c.Name);
         return data;
     }
 
-    /// <summary>Fixtures that must pass; each fixture joins this list when its operators land.</summary>
-    static readonly HashSet<string> Required =
-    [
-        "torch_mlp_tabular", "torch_lenet5_digits28",
-        "decision_tree_classifier_wine", "gradient_boosting_regressor_diabetes", "linear_regression_diabetes",
-        "linear_svc_multiclass_synth", "logreg_binary_breast_cancer", "logreg_multiclass_iris",
-        "pipeline_scaler_logreg_breast_cancer", "random_forest_classifier_digits",
-    ];
+    [Fact]
+    public void AllSharedFixturesAreBundled()
+    {
+        // The repository copy must cover ../shared/models when it is present beside the checkout.
+        var shared = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "models"));
+        if (!Directory.Exists(shared)) return;
+        foreach (var dir in Directory.GetDirectories(shared))
+            Assert.True(Directory.Exists(Path.Combine(RepoPaths.Models, Path.GetFileName(dir))), $"{Path.GetFileName(dir)} is in shared/models but not in testdata/models");
+    }
 
     [Theory]
     [MemberData(nameof(Fixtures))]

@@ -397,33 +397,39 @@ internal static class Gemm
             if (TR.Count > 4) { av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
             if (TR.Count > 5) { av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
         }
-        Store512(c, c00, c01, cols, alpha, beta);
-        if (TR.Count > 1) Store512(c + ldc, c10, c11, cols, alpha, beta);
-        if (TR.Count > 2) Store512(c + 2 * ldc, c20, c21, cols, alpha, beta);
-        if (TR.Count > 3) Store512(c + 3 * ldc, c30, c31, cols, alpha, beta);
-        if (TR.Count > 4) Store512(c + 4 * ldc, c40, c41, cols, alpha, beta);
-        if (TR.Count > 5) Store512(c + 5 * ldc, c50, c51, cols, alpha, beta);
+        // Every accumulator is stored before any call, so none is live across one (which would make the
+        // JIT spill them inside the k-loop).
+        if (cols == 32)
+        {
+            Store512(c, c00, c01, alpha, beta);
+            if (TR.Count > 1) Store512(c + ldc, c10, c11, alpha, beta);
+            if (TR.Count > 2) Store512(c + 2 * ldc, c20, c21, alpha, beta);
+            if (TR.Count > 3) Store512(c + 3 * ldc, c30, c31, alpha, beta);
+            if (TR.Count > 4) Store512(c + 4 * ldc, c40, c41, alpha, beta);
+            if (TR.Count > 5) Store512(c + 5 * ldc, c50, c51, alpha, beta);
+            return;
+        }
+        float* tile = stackalloc float[MR * 32];
+        c00.Store(tile); c01.Store(tile + 16);
+        if (TR.Count > 1) { c10.Store(tile + 32); c11.Store(tile + 32 + 16); }
+        if (TR.Count > 2) { c20.Store(tile + 2 * 32); c21.Store(tile + 2 * 32 + 16); }
+        if (TR.Count > 3) { c30.Store(tile + 3 * 32); c31.Store(tile + 3 * 32 + 16); }
+        if (TR.Count > 4) { c40.Store(tile + 4 * 32); c41.Store(tile + 4 * 32 + 16); }
+        if (TR.Count > 5) { c50.Store(tile + 5 * 32); c51.Store(tile + 5 * 32 + 16); }
+        StorePartial(c, ldc, tile, 32, TR.Count, cols, alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, int cols, float alpha, float beta)
+    static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, float alpha, float beta)
     {
         if (alpha != 1) { v0 *= alpha; v1 *= alpha; }
-        if (cols == 32)
+        if (beta != 0)
         {
-            if (beta != 0)
-            {
-                if (beta == 1) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
-                else { v0 = Vector512.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), v0); v1 = Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), Vector512.Create(beta), v1); }
-            }
-            v0.Store(c);
-            v1.Store(c + 16);
-            return;
+            if (beta == 1) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
+            else { v0 = Vector512.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), v0); v1 = Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), Vector512.Create(beta), v1); }
         }
-        float* tmp = stackalloc float[32];
-        v0.Store(tmp);
-        v1.Store(tmp + 16);
-        StorePartial(c, tmp, cols, beta);
+        v0.Store(c);
+        v1.Store(c + 16);
     }
 
     /// <summary>Up to 6×16 tile: 12 ymm accumulators (fits the 16 AVX2 registers with B and A).</summary>
@@ -444,41 +450,52 @@ internal static class Gemm
             if (TR.Count > 4) { av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
             if (TR.Count > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
         }
-        Store256(c, c00, c01, cols, alpha, beta);
-        if (TR.Count > 1) Store256(c + ldc, c10, c11, cols, alpha, beta);
-        if (TR.Count > 2) Store256(c + 2 * ldc, c20, c21, cols, alpha, beta);
-        if (TR.Count > 3) Store256(c + 3 * ldc, c30, c31, cols, alpha, beta);
-        if (TR.Count > 4) Store256(c + 4 * ldc, c40, c41, cols, alpha, beta);
-        if (TR.Count > 5) Store256(c + 5 * ldc, c50, c51, cols, alpha, beta);
+        // Every accumulator is stored before any call, so none is live across one (which would make the
+        // JIT spill them inside the k-loop).
+        if (cols == 16)
+        {
+            Store256(c, c00, c01, alpha, beta);
+            if (TR.Count > 1) Store256(c + ldc, c10, c11, alpha, beta);
+            if (TR.Count > 2) Store256(c + 2 * ldc, c20, c21, alpha, beta);
+            if (TR.Count > 3) Store256(c + 3 * ldc, c30, c31, alpha, beta);
+            if (TR.Count > 4) Store256(c + 4 * ldc, c40, c41, alpha, beta);
+            if (TR.Count > 5) Store256(c + 5 * ldc, c50, c51, alpha, beta);
+            return;
+        }
+        float* tile = stackalloc float[MR * 16];
+        c00.Store(tile); c01.Store(tile + 8);
+        if (TR.Count > 1) { c10.Store(tile + 16); c11.Store(tile + 16 + 8); }
+        if (TR.Count > 2) { c20.Store(tile + 2 * 16); c21.Store(tile + 2 * 16 + 8); }
+        if (TR.Count > 3) { c30.Store(tile + 3 * 16); c31.Store(tile + 3 * 16 + 8); }
+        if (TR.Count > 4) { c40.Store(tile + 4 * 16); c41.Store(tile + 4 * 16 + 8); }
+        if (TR.Count > 5) { c50.Store(tile + 5 * 16); c51.Store(tile + 5 * 16 + 8); }
+        StorePartial(c, ldc, tile, 16, TR.Count, cols, alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Store256(float* c, Vector256<float> v0, Vector256<float> v1, int cols, float alpha, float beta)
+    static unsafe void Store256(float* c, Vector256<float> v0, Vector256<float> v1, float alpha, float beta)
     {
         if (alpha != 1) { v0 *= alpha; v1 *= alpha; }
-        if (cols == 16)
+        if (beta != 0)
         {
-            if (beta != 0)
-            {
-                if (beta == 1) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + 8); }
-                else { v0 = Vector256.FusedMultiplyAdd(Vector256.Load(c), Vector256.Create(beta), v0); v1 = Vector256.FusedMultiplyAdd(Vector256.Load(c + 8), Vector256.Create(beta), v1); }
-            }
-            v0.Store(c);
-            v1.Store(c + 8);
-            return;
+            if (beta == 1) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + 8); }
+            else { v0 = Vector256.FusedMultiplyAdd(Vector256.Load(c), Vector256.Create(beta), v0); v1 = Vector256.FusedMultiplyAdd(Vector256.Load(c + 8), Vector256.Create(beta), v1); }
         }
-        float* tmp = stackalloc float[16];
-        v0.Store(tmp);
-        v1.Store(tmp + 8);
-        StorePartial(c, tmp, cols, beta);
+        v0.Store(c);
+        v1.Store(c + 8);
     }
 
-    static unsafe void StorePartial(float* c, float* tile, int cols, float beta)
+    /// <summary>Writes the valid rows × cols corner of a register tile spilled to <paramref name="tile"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static unsafe void StorePartial(float* c, int ldc, float* tile, int tileStride, int rows, int cols, float alpha, float beta)
     {
-        if (beta == 0)
-            for (int j = 0; j < cols; j++) c[j] = tile[j];
-        else
-            for (int j = 0; j < cols; j++) c[j] = tile[j] + beta * c[j];
+        for (int r = 0; r < rows; r++, c += ldc, tile += tileStride)
+        {
+            if (beta == 0)
+                for (int j = 0; j < cols; j++) c[j] = alpha * tile[j];
+            else
+                for (int j = 0; j < cols; j++) c[j] = alpha * tile[j] + beta * c[j];
+        }
     }
 
     /// <summary>

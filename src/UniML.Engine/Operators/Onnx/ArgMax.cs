@@ -1,0 +1,88 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using UniML.Onnx;
+
+namespace UniML.Engine.Operators.Onnx;
+
+/// <summary>
+/// ArgMax and ArgMin: int64 indices of the extreme value along one axis (keepdims, select_last_index from
+/// opset 12). Ties give the first index unless select_last_index=1; a NaN counts as the extreme, as in numpy.
+/// </summary>
+internal static class ArgMax
+{
+    public static Kernel Max(NodeInfo node) => Create(node, true);
+    public static Kernel Min(NodeInfo node) => Create(node, false);
+
+    static Kernel Create(NodeInfo node, bool max)
+    {
+        ElementTypes.Require(node, 0, ElementTypes.IsNumeric, "numeric types");
+        return new ArgKernel(max, node.GetInt("axis", 0), node.GetInt("keepdims", 1) != 0, node.GetInt("select_last_index", 0) != 0);
+    }
+
+    sealed class ArgKernel(bool max, long axisAttribute, bool keepdims, bool last) : Kernel
+    {
+        public override void Run(KernelContext context)
+        {
+            var x = context.Input(0);
+            int rank = x.Rank;
+            long a = axisAttribute < 0 ? axisAttribute + rank : axisAttribute;
+            if (a < 0 || a >= Math.Max(rank, 1)) throw new InferenceException($"axis {axisAttribute} is out of range for rank {rank}");
+            int axis = (int)a;
+            var dims = x.Shape;
+            int outer = 1, inner = 1, n = rank == 0 ? 1 : dims[axis];
+            for (int i = 0; i < axis; i++) outer *= dims[i];
+            for (int i = axis + 1; i < rank; i++) inner *= dims[i];
+            if (n == 0) throw new InferenceException("cannot take the arg-extreme of an empty axis");
+            Span<int> shape = stackalloc int[Math.Max(rank, 1)];
+            int outRank = 0;
+            for (int i = 0; i < rank; i++)
+                if (i != axis) shape[outRank++] = dims[i];
+                else if (keepdims) shape[outRank++] = 1;
+            var y = context.Output(0, ElementType.Int64, shape[..outRank]).Span<long>();
+            switch (x.Type)
+            {
+                case ElementType.Float: Find<float>(x.Span<float>(), outer, n, inner, y); break;
+                case ElementType.Double: Find<double>(x.Span<double>(), outer, n, inner, y); break;
+                case ElementType.Float16: Find<Half>(x.Span<Half>(), outer, n, inner, y); break;
+                case ElementType.Int8: Find<sbyte>(x.Span<sbyte>(), outer, n, inner, y); break;
+                case ElementType.Int16: Find<short>(x.Span<short>(), outer, n, inner, y); break;
+                case ElementType.Int32: Find<int>(x.Span<int>(), outer, n, inner, y); break;
+                case ElementType.Int64: Find<long>(x.Span<long>(), outer, n, inner, y); break;
+                case ElementType.UInt8: Find<byte>(x.Span<byte>(), outer, n, inner, y); break;
+                case ElementType.UInt16: Find<ushort>(x.Span<ushort>(), outer, n, inner, y); break;
+                case ElementType.UInt32: Find<uint>(x.Span<uint>(), outer, n, inner, y); break;
+                case ElementType.UInt64: Find<ulong>(x.Span<ulong>(), outer, n, inner, y); break;
+                default: throw ElementTypes.NotImplemented(x);
+            }
+        }
+
+        void Find<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<long> y) where T : unmanaged, INumber<T>
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                var block = x.Slice(o * n * inner, n * inner);
+                if (inner == 1 && !last)
+                {
+                    y[o] = max ? TensorPrimitives.IndexOfMax(block) : TensorPrimitives.IndexOfMin(block);
+                    continue;
+                }
+                for (int j = 0; j < inner; j++)
+                {
+                    T best = block[j];
+                    int bestIndex = 0;
+                    if (!T.IsNaN(best))
+                    {
+                        for (int k = 1; k < n; k++)
+                        {
+                            T v = block[k * inner + j];
+                            if (T.IsNaN(v)) { bestIndex = k; break; }
+                            bool better = max ? (last ? v >= best : v > best) : (last ? v <= best : v < best);
+                            if (better) { best = v; bestIndex = k; }
+                        }
+                    }
+                    y[o * inner + j] = bestIndex;
+                }
+            }
+        }
+    }
+}
