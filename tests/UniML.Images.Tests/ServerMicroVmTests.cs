@@ -14,6 +14,7 @@ namespace UniML.Images.Tests;
 /// process does, and powers off by itself on the ACPI power button. A model that cannot load stops the VM
 /// with the reason on the console instead of leaving it hanging.
 /// </summary>
+[Collection(MicroVmCollection.Name)]
 public sealed class ServerMicroVmTests(ITestOutputHelper output)
 {
     private static readonly string[] Fixtures = ["logreg_multiclass_iris", "random_forest_classifier_digits"];
