@@ -69,7 +69,7 @@ static class Bench
                 else low = middle;
             }
 
-            string report = Report(manifest, image, model, timed, bisection, high, accel, accelReason);
+            string report = Report(manifest, model, timed, bisection, high, step, accel, accelReason);
             Console.WriteLine(report);
             if (markdown is not null)
             {
@@ -133,7 +133,8 @@ static class Bench
     private static string LastGuestLine(string message)
     {
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var interesting = lines.LastOrDefault(l => l.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || l.Contains("panic", StringComparison.OrdinalIgnoreCase) || l.Contains("uniml-server:", StringComparison.Ordinal));
+        var interesting = lines.FirstOrDefault(l => l.Contains("Kernel panic", StringComparison.Ordinal))
+            ?? lines.LastOrDefault(l => l.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || l.Contains("uniml-server:", StringComparison.Ordinal));
         return (interesting ?? lines.LastOrDefault() ?? "").Replace("|", "\\|", StringComparison.Ordinal);
     }
 
@@ -161,7 +162,7 @@ static class Bench
         return response.StatusCode == HttpStatusCode.OK;
     }
 
-    private static string Report(ImageManifest manifest, string image, string model, List<Boot> timed, List<Boot> bisection, int smallest, string accel, string accelReason)
+    private static string Report(ImageManifest manifest, string model, List<Boot> timed, List<Boot> bisection, int smallest, int step, string accel, string accelReason)
     {
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -206,7 +207,7 @@ static class Bench
         foreach (var b in bisection)
             md.AppendLine(inv, $"| {b.MemoryMiB} | {(b.Served ? "yes" : "no")} | {(b.Served ? b.ReadySeconds.ToString("0.00", inv) : "")} | {b.Note} |");
         md.AppendLine();
-        md.AppendLine(inv, $"Smallest `-m` that served: **{smallest} MiB** (bisection resolution {(bisection.Count > 0 ? "as above" : "n/a")}).");
+        md.AppendLine(inv, $"Smallest `-m` that served: **{smallest} MiB** (bisection to {step} MiB; a guest below it panics while unpacking the initramfs or starting the server).");
         return md.ToString();
     }
 
