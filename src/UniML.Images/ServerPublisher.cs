@@ -84,6 +84,14 @@ public sealed class ServerPublisher
             return binary;
         }
         Directory.CreateDirectory(CacheDirectory);
+        // Two publishes of one checkout at once (two `uniml up`, or test projects run in parallel) would write
+        // the same obj/ folders; take the checkout's publish lock, then look again for a binary.
+        using var publishLock = AcquirePublishLock(RepositoryRoot, Timeout);
+        if (File.Exists(binary))
+        {
+            log($"server: up to date ({binary}, published meanwhile by another process)");
+            return binary;
+        }
         // Publish beside the final folder and rename it into place, so a killed publish or a concurrent one
         // never leaves a half-written binary under the hash.
         string staging = Path.Combine(CacheDirectory, $"{hash}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -116,6 +124,29 @@ public sealed class ServerPublisher
         }
         log($"server: published {binary} ({new FileInfo(binary).Length / 1048576.0:0.0} MiB) in {clock.Elapsed.TotalSeconds:0} s");
         return binary;
+    }
+
+    /// <summary>
+    /// The checkout's publish lock: an exclusive lock on <c>src/UniML.Server.App/obj/uniml-publish.lock</c>
+    /// (.NET takes it with flock), held until disposed. Anything else that publishes the server from this
+    /// checkout takes the same lock.
+    /// </summary>
+    public static IDisposable AcquirePublishLock(string repositoryRoot, TimeSpan timeout)
+    {
+        string path = Path.Combine(repositoryRoot, "src", "UniML.Server.App", "obj", "uniml-publish.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < timeout)
+            {
+                Thread.Sleep(500);
+            }
+        }
     }
 
     /// <summary>A hash of every input of the server's publish (see the class summary); 16 hex digits.</summary>

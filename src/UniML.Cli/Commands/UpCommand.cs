@@ -56,6 +56,8 @@ static class UpCommand
         string modelPath = model ?? DefaultModel();
         if (!File.Exists(modelPath) && !Directory.Exists(modelPath))
             throw new FileNotFoundException($"model not found: {modelPath}", modelPath);
+        if (serverPath is null)
+            EnsureNativeAotToolchain();
         string server = ServerBinary.Resolve(serverPath, Say);
 
         string name = ModelName(modelPath);
@@ -196,6 +198,27 @@ static class UpCommand
                     throw new QemuRunException("apt-get could not install qemu-system-x86; install it yourself and run 'uniml up' again");
             }
             return QemuRunner.FindQemu(null);
+        }
+    }
+
+    /// <summary>
+    /// NativeAOT links with clang and needs zlib's development library; on a fresh Debian machine neither is
+    /// there. As root, install them (saying so); otherwise the publish fails with a message naming them.
+    /// </summary>
+    private static void EnsureNativeAotToolchain()
+    {
+        var missing = new List<string>();
+        if (!File.Exists("/usr/bin/clang")) missing.Add("clang");
+        if (!File.Exists("/usr/lib/x86_64-linux-gnu/libz.so") && !File.Exists("/usr/lib/x86_64-linux-gnu/libz.a")) missing.Add("zlib1g-dev");
+        if (missing.Count == 0 || !Environment.IsPrivilegedProcess || !File.Exists("/usr/bin/apt-get"))
+            return;
+        Console.Error.WriteLine($"NativeAOT publishing needs {string.Join(" and ", missing)}; installing them:");
+        string[] install = ["install", "-y", "-q", "--no-install-recommends", .. missing];
+        if (!AptGet(install))
+        {
+            AptGet("update", "-q");
+            if (!AptGet(install))
+                throw new InvalidOperationException($"apt-get could not install {string.Join(" ", missing)}; install them yourself and run 'uniml up' again");
         }
     }
 
