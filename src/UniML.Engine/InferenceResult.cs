@@ -33,14 +33,6 @@ public readonly struct InferenceResult : IDisposable
         return _frame.Values[_graph.OutputIds[index]];
     }
 
-    /// <summary>Any value of the run by id, intermediate ones included (tests cross-check shape inference with it).</summary>
-    internal Value? ValueAt(int id)
-    {
-        if (_frame.Generation != _generation)
-            throw new ObjectDisposedException(nameof(InferenceResult), "the result was disposed; its buffers belong to another run now");
-        return _frame.Values[id];
-    }
-
     /// <summary>A copy of output <paramref name="index"/> that owns its memory (null for an empty optional).</summary>
     public Value? Detach(int index) => Copy(GetOptional(index));
 

@@ -33,6 +33,9 @@ internal readonly struct Dim : IEquatable<Dim>
 
     public bool IsNamed => _symbol is not null && _symbol[0] != FreshMark;
 
+    /// <summary>The identity of a symbolic dim (fresh ones included), else null.</summary>
+    public string? Symbol => _symbol;
+
     /// <summary>The model's name for a symbolic dim, else null.</summary>
     public string? Name => IsNamed ? _symbol : null;
 
