@@ -151,3 +151,22 @@ public class TensorShapesTests
         Assert.Equal("unknown", g.Infer());
     }
 }
+
+public class ShapeArithmeticTests
+{
+    [Fact]
+    public void MultipliedShapeValuesFeedReshape()
+    {
+        // [B, S, H, D] → [B, S, H·D] the way attention exports compute it: Shape, Gather, Mul, Concat, Reshape.
+        var g = new GraphBuilder(opset: 13).In("x", ElementType.Float, "B", "S", 4, 8).Ints("i0", 0).Ints("i1", 1).Ints("i2", 2).Ints("i3", 3);
+        g.Node("Shape", ["x"], ["s"]);
+        g.Node("Gather", ["s", "i0"], ["b"]);
+        g.Node("Gather", ["s", "i1"], ["seq"]);
+        g.Node("Gather", ["s", "i2"], ["h"]);
+        g.Node("Gather", ["s", "i3"], ["d"]);
+        g.Node("Mul", ["h", "d"], ["hd"]);
+        g.Node("Concat", ["b", "seq", "hd"], ["target"]).Attr("axis", 0L);
+        g.Node("Reshape", ["x", "target"], ["y"]);
+        Assert.Equal("tensor(float) [B,S,32]", g.Infer());
+    }
+}

@@ -75,7 +75,40 @@ internal static class ElementWiseShapes
             node.SetTensor(0, element, a.Dims);
             return;
         }
-        node.SetTensor(0, element, Broadcast(node, a.Dims, b.Dims));
+        var dims = Broadcast(node, a.Dims, b.Dims);
+        node.SetTensor(0, element, dims, ShapeArithmetic(node, a, b, dims));
+    }
+
+    /// <summary>
+    /// Add/Sub/Mul/Div of integer shape values (e.g. batch × heads for a Reshape): computed where both
+    /// elements are known, the symbol kept where the other side is the identity, else a fresh unknown.
+    /// </summary>
+    static Dim[]? ShapeArithmetic(ShapeContext node, InferredType a, InferredType b, Dim[]? dims)
+    {
+        if (a.Elements is not { } x || b.Elements is not { } y || dims is not { Length: <= 1 } || a.Element != ElementType.Int64 || b.Element != ElementType.Int64)
+            return null;
+        int n = dims.Length == 0 ? 1 : dims[0].IsKnown ? (int)dims[0].Value : -1;
+        if (n < 0 || x.Length != n && x.Length != 1 || y.Length != n && y.Length != 1) return null;
+        var op = node.Node.OpType;
+        var result = new Dim[n];
+        for (int i = 0; i < n; i++)
+        {
+            Dim p = x[x.Length == 1 ? 0 : i], q = y[y.Length == 1 ? 0 : i];
+            result[i] = (op, p.IsKnown, q.IsKnown) switch
+            {
+                ("Add", true, true) => Dim.Of(p.Value + q.Value),
+                ("Sub", true, true) => Dim.Of(p.Value - q.Value),
+                ("Mul", true, true) => Dim.Of(p.Value * q.Value),
+                // Integer Div truncates toward zero in the kernel as in C; shape values are not negative here.
+                ("Div", true, true) when q.Value > 0 && p.Value >= 0 => Dim.Of(p.Value / q.Value),
+                ("Add" or "Sub", false, true) when q.Value == 0 => p,
+                ("Add", true, false) when p.Value == 0 => q,
+                ("Mul" or "Div", false, true) when q.Value == 1 => p,
+                ("Mul", true, false) when p.Value == 1 => q,
+                _ => node.Fresh(),
+            };
+        }
+        return result;
     }
 
     static void Variadic(ShapeContext node)
