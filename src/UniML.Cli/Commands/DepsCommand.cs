@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using UniML.Deps;
 using UniML.Deps.Reports;
 
@@ -52,7 +53,7 @@ static class DepsCommand
                     .SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries))
                     .Select(UnikernelTarget.Get).Distinct().ToList();
 
-                SyscallTrace? run = doTrace ? SyscallTrace.Run(traced, Console.Error) : null;
+                SyscallTrace? run = doTrace ? TraceForwardingSignals(traced) : null;
 
                 // With --trace and no explicit inputs, analyse the traced program's own closure as well.
                 if (paths.Count == 0 && run is not null && FindOnPath(traced[0]) is { } exe && ElfObject.HasElfMagic(exe))
@@ -97,6 +98,24 @@ static class DepsCommand
         });
         return command;
     }
+
+    // SIGTERM or SIGINT sent to `uniml deps` is passed on to the traced program, and uniml deps keeps running:
+    // the program shuts down the way it would when an orchestrator stops it, strace records that shutdown,
+    // and the report is still written. (strace runs with -I4, so it does not die of these signals itself.)
+    static SyscallTrace TraceForwardingSignals(List<string> command)
+    {
+        using var running = SyscallTrace.Start(command, Console.Error);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward(running, 15));
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward(running, 2));
+        return running.WaitForExit();
+    }
+
+    static Action<PosixSignalContext> Forward(RunningTrace running, int signal) => context =>
+    {
+        if (running.HasExited) return;
+        context.Cancel = true;
+        running.SendSignal(signal);
+    };
 
     // Tokens after the first "--" belong to the traced command, the ones before are inputs.
     static (List<string> Inputs, List<string> Command) SplitAtDoubleDash(ParseResult parseResult)
