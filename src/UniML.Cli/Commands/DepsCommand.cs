@@ -26,8 +26,9 @@ static class DepsCommand
         var markdown = new Option<bool>("--markdown") { Description = "Write the report as a Markdown section." };
         var target = new Option<string[]>("--target")
         {
-            Description = $"Target(s) to judge against: {string.Join(", ", UnikernelTarget.Names)} (default: all). The exit code is 2 if any is not compatible.",
-            AllowMultipleArgumentsPerToken = true,
+            Description = $"Target to judge against: {string.Join(", ", UnikernelTarget.Names)} (default: all); repeat it or separate names with commas. The exit code is 2 if any is not compatible.",
+            // One name (or comma list) per --target, so `--target nanos FILE` does not take FILE as a target.
+            AllowMultipleArgumentsPerToken = false,
         };
         var libraryPath = new Option<string[]>("--library-path") { Description = "Extra library directories, searched like LD_LIBRARY_PATH." };
         var followDlopen = new Option<bool>("--follow-dlopen") { Description = "Add resolvable dlopen candidates (and their needs) to the closure." };
