@@ -34,10 +34,11 @@ static class DepsCommand
         var followDlopen = new Option<bool>("--follow-dlopen") { Description = "Add resolvable dlopen candidates (and their needs) to the closure." };
         var symbols = new Option<bool>("--symbols") { Description = "List every imported symbol with its version in the text report." };
         var title = new Option<string?>("--title") { Description = "Heading of the report." };
+        var jsonFile = new Option<string?>("--json-file") { Description = "Also write the JSON report to this file (whatever format goes to stdout)." };
 
         var command = new Command("deps", "Dependency and syscall analysis: will this program run on that unikernel?");
         command.Arguments.Add(inputs);
-        foreach (var o in new Option[] { trace, json, markdown, target, libraryPath, followDlopen, symbols, title }) command.Options.Add(o);
+        foreach (var o in new Option[] { trace, json, markdown, target, libraryPath, followDlopen, symbols, title, jsonFile }) command.Options.Add(o);
 
         command.SetAction(parseResult =>
         {
@@ -70,6 +71,11 @@ static class DepsCommand
                                  ?? (run is not null ? $"uniml deps --trace -- {string.Join(" ", traced)}" : $"uniml deps {string.Join(" ", paths)}");
                 var report = DependencyReport.Create(heading, closure, run, targets);
 
+                if (parseResult.GetValue(jsonFile) is { } jsonPath)
+                {
+                    using var file = File.Create(jsonPath);
+                    JsonReport.Write(report, file);
+                }
                 if (parseResult.GetValue(json))
                 {
                     using var stdout = Console.OpenStandardOutput();
