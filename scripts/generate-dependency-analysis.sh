@@ -117,9 +117,11 @@ Where the Unikraft-only calls come from (seen in the trace, checked with `strace
   counts usable CPUs; `flock` and `geteuid` (stubbed on Nanos) are harmless for a single-process server.
 
 Nanos: every call it lacks is one the server survives, and ../shared/data/unikernel-notes.md records a
-NativeAOT Kestrel server answering HTTP on Nanos with exactly those ENOSYS answers (rseq, membarrier,
-get_mempolicy, plus ioctl TCGETS, which Nanos rejects per request while the table counts ioctl as implemented).
-The microVM image is a Linux kernel: everything the trace shows exists there.
+NativeAOT Kestrel server answering HTTP on Nanos with those ENOSYS answers (rseq, membarrier, get_mempolicy).
+The same notes say Nanos's ioctl knows only FIONBIO/FIOCLEX; the server's 3 ioctl calls are terminal queries that
+already fail here (ENOTTY, output not a terminal), so that difference does not matter. The microVM image is a
+Linux kernel: everything the trace shows exists there. The server's static closure is the binary, libc.so.6,
+libm.so.6 and the loader: those four files are what a Nanos or Unikraft image must carry (plus models/).
 
 ## How to read the sections
 NOTES

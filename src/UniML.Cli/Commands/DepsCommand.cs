@@ -21,7 +21,7 @@ static class DepsCommand
             Description = "ELF files or directories (a Python package, a NuGet package or its runtimes/linux-x64/native). With --trace, the command follows '--'.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var trace = new Option<bool>("--trace") { Description = "Run the command after '--' under strace -f and report the syscalls it made." };
+        var trace = new Option<bool>("--trace") { Description = "Run the command after '--' under strace -f and report the syscalls it made. SIGTERM or SIGINT sent to uniml deps is passed on to the command; a command stopped by a signal is reported, not an error." };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON." };
         var markdown = new Option<bool>("--markdown") { Description = "Write the report as a Markdown section." };
         var target = new Option<string[]>("--target")
