@@ -197,5 +197,7 @@ No TF Lite runtime binary for linux-x64 is available from the registries reachab
 - NuGet: no TF Lite runtime package with a runtimes/linux-x64/native asset was found in the package index available here.
 Rerun `uniml deps` on a libtensorflowlite.so / libtensorflowlite_c.so when one is available.
 TAIL
-} > "$out"
+} > "$work/doc.md"
+# Paths relative to the checkout and the scratch directory, so reruns differ only in what was measured.
+sed -e "s#$work/##g" -e "s#$repo/##g" "$work/doc.md" > "$out"
 echo "wrote $out" >&2
