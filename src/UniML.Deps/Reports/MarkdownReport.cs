@@ -48,6 +48,16 @@ public static class MarkdownReport
             w.WriteLine($"Traced workload: `{string.Join(" ", trace.Command.Select(a => a.Contains(' ') ? $"'{a}'" : a))}` " +
                         $"({trace.Outcome}, {trace.Processes} threads/processes): **{trace.Syscalls.Count} distinct syscalls**.");
             w.WriteLine();
+            if (report.Closure is not null)
+            {
+                var unpredicted = trace.Numbers.Where(n => !report.StaticRequired.Contains(n)).ToList();
+                var outside = unpredicted.Where(n => !report.CRuntimeBound.Contains(n)).ToList();
+                w.WriteLine(unpredicted.Count == 0
+                    ? "Every traced syscall is in the static set."
+                    : $"Traced but not in the static set ({unpredicted.Count}): {Code(unpredicted)}; " +
+                      (outside.Count == 0 ? "all of them are within libc/ld.so's own sites (the upper bound)." : $"outside even libc/ld.so's sites: {Code(outside)}."));
+                w.WriteLine();
+            }
             if (trace.Signals.Count > 0)
             {
                 w.WriteLine("Signals delivered: " + string.Join(", ", trace.Signals.Select(ReportFacts.Signal)) + ".");
