@@ -15,6 +15,8 @@ internal readonly ref struct GemmOperand
     public readonly int Stride;
     public readonly bool Transposed;
     public readonly PackedMatrix? Packed;
+    /// <summary>Data is a B operand already in the packed layout (<see cref="Gemm.PackedBLength"/> floats), e.g. written by im2col.</summary>
+    public readonly bool PackedInData;
 
     public GemmOperand(ReadOnlySpan<float> data, int stride, bool transposed)
     {
@@ -22,11 +24,25 @@ internal readonly ref struct GemmOperand
         Stride = stride;
         Transposed = transposed;
         Packed = null;
+        PackedInData = false;
     }
+
+    GemmOperand(ReadOnlySpan<float> packedB)
+    {
+        Data = packedB;
+        Stride = 0;
+        Transposed = false;
+        Packed = null;
+        PackedInData = true;
+    }
+
+    /// <summary>A B operand written directly in the packed layout for this multiply's k and n.</summary>
+    public static GemmOperand PackedB(ReadOnlySpan<float> data) => new(data);
 
     public GemmOperand(PackedMatrix packed)
     {
         Packed = packed;
+        PackedInData = false;
         Data = default;
         Stride = 0;
         Transposed = false;
@@ -94,6 +110,9 @@ internal static class Gemm
         return size;
     }
 
+    /// <summary>Floats of a k×n B operand in the packed layout: for each k-block of KC rows, NR-column panels of that block's rows.</summary>
+    public static int PackedBLength(int k, int n) => RoundUp(n, NR) * k;
+
     /// <summary>Packs op(A), an m×k matrix, for use as the A operand.</summary>
     public static PackedMatrix PackA(ReadOnlySpan<float> a, int stride, bool transposed, int m, int k)
     {
@@ -149,7 +168,9 @@ internal static class Gemm
         bool rawA = pa is null && !a.Transposed && !parallel;
         int kcMax = Math.Min(KC, k);
         int aSize = pa is null && !rawA ? Math.Min(RoundUp(m, MR), MC) * kcMax : 0;
-        int bSize = pb is null ? Math.Min(RoundUp(n, NR), NC) * kcMax : 0;
+        bool bPre = pb is not null || b.PackedInData;
+        int bOuterPadded = pb?.OuterPadded ?? RoundUp(n, NR);
+        int bSize = !bPre ? Math.Min(RoundUp(n, NR), NC) * kcMax : 0;
         if (workspace.Length < aSize + bSize)
             throw new ArgumentException($"GEMM workspace of {workspace.Length} floats is smaller than {aSize + bSize}");
         var aBuffer = workspace.Slice(0, aSize);
@@ -158,11 +179,11 @@ internal static class Gemm
         fixed (float* cBase = c)
         fixed (float* aRaw = a.Data)
         fixed (float* aPackedBase = pa is null ? default : pa.Data)
-        fixed (float* bPackedBase = pb is null ? default : pb.Data)
+        fixed (float* bPackedBase = pb is null ? b.Data : pb.Data)
         fixed (float* aBuf = aBuffer)
         fixed (float* bBuf = bBuffer)
         {
-            int ncStep = pb is null ? NC : RoundUp(n, NR);
+            int ncStep = !bPre ? NC : RoundUp(n, NR);
             for (int jc = 0; jc < n; jc += ncStep)
             {
                 int ncb = Math.Min(ncStep, n - jc);
@@ -170,12 +191,12 @@ internal static class Gemm
                 {
                     int kcb = Math.Min(KC, k - pc);
                     float* bBlock;
-                    if (pb is null)
+                    if (!bPre)
                     {
                         PackBBlock(b.Data, b.Stride, b.Transposed, jc, ncb, pc, kcb, bBuffer);
                         bBlock = bBuf;
                     }
-                    else bBlock = bPackedBase + (long)pc * pb.OuterPadded + (long)jc * kcb;
+                    else bBlock = bPackedBase + (long)pc * bOuterPadded + (long)jc * kcb;
                     float blockBeta = pc == 0 ? beta : 1f;
 
                     if (parallel)
@@ -265,6 +286,10 @@ internal static class Gemm
         if (b.Packed is { } pb)
         {
             if (pb.IsA || pb.Outer != n || pb.K != k) throw new ArgumentException("packed B does not match the multiply's shape");
+        }
+        else if (b.PackedInData)
+        {
+            if (b.Data.Length < PackedBLength(k, n)) throw new ArgumentException("packed B is smaller than its shape");
         }
         else if (RequiredLength(b.Transposed ? n : k, b.Transposed ? k : n, b.Stride) > b.Data.Length)
             throw new ArgumentException("B is smaller than its shape");
