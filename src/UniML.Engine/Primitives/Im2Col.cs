@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace UniML.Engine.Primitives;
@@ -61,17 +62,21 @@ internal static class Im2Col
         float* _panel = start;
         int _lane;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Zeros(int count)
         {
             while (count > 0)
             {
                 int piece = Math.Min(count, nr - _lane);
-                new Span<float>(_panel + _lane, piece).Clear();
+                float* to = _panel + _lane;
+                if (piece >= 8) { new Span<float>(to, piece).Clear(); }
+                else for (int i = 0; i < piece; i++) to[i] = 0;
                 Advance(piece);
                 count -= piece;
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Values(float* from, int stride, int count)
         {
             while (count > 0)
@@ -86,6 +91,7 @@ internal static class Im2Col
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         void Advance(int piece)
         {
             _lane += piece;
@@ -94,6 +100,7 @@ internal static class Im2Col
     }
 
     /// <summary>Copies a short run (at most a panel) with overlapping vector moves instead of a memmove call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static unsafe void CopyShort(float* to, float* from, int count)
     {
         if (count >= 16)

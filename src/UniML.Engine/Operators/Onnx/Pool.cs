@@ -75,6 +75,14 @@ internal sealed class Pool : Kernel
         var y = context.Output(0, x.Type, yShape);
         Tensor? indices = _kind == Kind.Max && context.OutputCount > 1 && context.IsOutputUsed(1)
             ? context.Output(1, ElementType.Int64, yShape) : null;
+        if (_kind == Kind.Max && indices is null && x.Type == ElementType.Float && r == 2 && _window.Dilation(0) == 1 && _window.Dilation(1) == 1
+            && padBegin[0] == 0 && padBegin[1] == 0 && padEnd[0] == 0 && padEnd[1] == 0
+            && (outDims[0] - 1) * _window.Stride(0) + kernel[0] <= x.Shape[2] && (outDims[1] - 1) * _window.Stride(1) + kernel[1] <= x.Shape[3])
+        {
+            MaxPlanes2D(x.Span<float>(), y.Span<float>(), x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3], kernel[0], kernel[1],
+                _window.Stride(0), _window.Stride(1), outDims[0], outDims[1]);
+            return;
+        }
         int kVol = 1;
         foreach (var k in kernel) kVol *= k;
         int outVol = 1;
@@ -104,6 +112,39 @@ internal sealed class Pool : Kernel
             case ElementType.UInt8 when _kind == Kind.Max: RunTyped<byte>(x, y, indices, planes, geometry, windows); break;
             case ElementType.Int8 when _kind == Kind.Max: RunTyped<sbyte>(x, y, indices, planes, geometry, windows); break;
             default: throw new InferenceException($"{_kind}Pool does not support {x.TypeName}");
+        }
+    }
+
+    /// <summary>
+    /// MaxPool's common case (2-D float, no padding or dilation, no Indices): every window lies inside the
+    /// image, so it is read directly instead of through a gathered offset list. Same NaN rule as the general path.
+    /// </summary>
+    static void MaxPlanes2D(ReadOnlySpan<float> x, Span<float> y, int planes, int height, int width, int kh, int kw,
+        int strideH, int strideW, int outH, int outW)
+    {
+        int inVol = height * width, outVol = outH * outW;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            var src = x.Slice(plane * inVol, inVol);
+            var dst = y.Slice(plane * outVol, outVol);
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int origin = oy * strideH * width + ox * strideW;
+                    float best = src[origin];
+                    for (int i = 0; i < kh; i++)
+                    {
+                        var line = src.Slice(origin + i * width, kw);
+                        for (int j = 0; j < line.Length; j++)
+                        {
+                            float v = line[j];
+                            if (v > best || (float.IsNaN(v) && !float.IsNaN(best))) best = v;
+                        }
+                    }
+                    dst[oy * outW + ox] = best;
+                }
+            }
         }
     }
 
