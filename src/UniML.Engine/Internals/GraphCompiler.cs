@@ -107,6 +107,7 @@ internal sealed class GraphCompiler
             foreach (var o in node.Output) if (o.Length > 0) visible.Add(o);
 
         var steps = new List<Step>();
+        var stepNodes = new List<NodeProto>();
         foreach (var nodeIndex in order)
         {
             var node = graph.Node[nodeIndex];
@@ -169,6 +170,7 @@ internal sealed class GraphCompiler
                 OutputUsed = new bool[outputs.Length],
                 Label = Label(node),
             });
+            stepNodes.Add(node);
         }
 
         var outputIds = new int[graph.Output.Count];
@@ -179,8 +181,12 @@ internal sealed class GraphCompiler
         }
 
         var constantArray = constants.ToArray();
+        var valueTypes = shapes.ToArray(names.Count);
+        if (_unsupported.Count == 0)
+            Fusion.Apply(steps, stepNodes, constantArray, inputIds, outputIds, d => _opsets.TryGetValue(d, out var v) ? v : 1,
+                id => id >= 0 && id < valueTypes.Length ? valueTypes[id] : InferredType.Unknown);
         return Plan(steps, names.ToArray(), constantArray, inputIds, outputIds, inputNames, graph.Output.Select(o => o.Name).ToArray(),
-            shapes.ToArray(names.Count));
+            valueTypes);
     }
 
     static int[]? StaticShape(TensorShapeProto? shape)

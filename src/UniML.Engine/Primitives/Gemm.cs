@@ -50,6 +50,27 @@ internal readonly ref struct GemmOperand
 }
 
 /// <summary>
+/// Work done on each output tile of <see cref="Gemm.Multiply"/> right after its last k-block is stored, while
+/// the tile is in L1: C += bias (per column, as a MatMul + Add of a [n] bias; or per row, as Conv's bias per
+/// output channel), then optionally Relu (max(x, 0), exactly as the Relu kernel computes it).
+/// </summary>
+internal readonly ref struct GemmEpilogue
+{
+    public readonly ReadOnlySpan<float> ColumnBias;
+    public readonly ReadOnlySpan<float> RowBias;
+    public readonly bool Relu;
+
+    public GemmEpilogue(ReadOnlySpan<float> columnBias, ReadOnlySpan<float> rowBias, bool relu)
+    {
+        ColumnBias = columnBias;
+        RowBias = rowBias;
+        Relu = relu;
+    }
+
+    public bool IsEmpty => ColumnBias.IsEmpty && RowBias.IsEmpty && !Relu;
+}
+
+/// <summary>
 /// A matrix pre-arranged in the micro-panel layout the SGEMM microkernel reads, so constant weights are
 /// packed once at load. For each k-block of <see cref="Gemm.KC"/> rows, panels of <see cref="Gemm.MR"/>
 /// rows (A side) or <see cref="Gemm.NR"/> columns (B side) follow each other, zero padded.
@@ -144,10 +165,20 @@ internal static class Gemm
     /// only written (its old contents, even NaN, are ignored). <paramref name="workspace"/> must hold
     /// <see cref="WorkspaceSize"/> floats.
     /// </summary>
+    public static void Multiply(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta,
+        Span<float> c, int ldc, Span<float> workspace) => Multiply(m, n, k, alpha, a, b, beta, c, ldc, workspace, default);
+
+    /// <summary>
+    /// As above, then applies <paramref name="epilogue"/> to each output tile (C = relu(C + bias)).
+    /// A column bias holds n values, a row bias m.
+    /// </summary>
     public static unsafe void Multiply(int m, int n, int k, float alpha, GemmOperand a, GemmOperand b, float beta,
-        Span<float> c, int ldc, Span<float> workspace)
+        Span<float> c, int ldc, Span<float> workspace, GemmEpilogue epilogue)
     {
         if (m == 0 || n == 0) return;
+        bool epi = !epilogue.IsEmpty;
+        if (epi && ((!epilogue.ColumnBias.IsEmpty && epilogue.ColumnBias.Length < n) || (!epilogue.RowBias.IsEmpty && epilogue.RowBias.Length < m)))
+            throw new ArgumentException("GEMM epilogue bias is smaller than the output");
         if (k == 0 || alpha == 0)
         {
             for (int i = 0; i < m; i++)
@@ -156,6 +187,7 @@ internal static class Gemm
                 if (beta == 0) row.Clear();
                 else if (beta != 1) TensorPrimitives.Multiply(row, beta, row);
             }
+            if (epi) ApplyEpilogueAll(m, n, c, ldc, epilogue);
             return;
         }
         Validate(m, n, k, a, b, c, ldc);
@@ -182,7 +214,10 @@ internal static class Gemm
         fixed (float* bPackedBase = pb is null ? b.Data : pb.Data)
         fixed (float* aBuf = aBuffer)
         fixed (float* bBuf = bBuffer)
+        fixed (float* colBias = epilogue.ColumnBias)
+        fixed (float* rowBias = epilogue.RowBias)
         {
+            var ep = new Epilogue { ColumnBias = colBias, RowBias = rowBias, Relu = epilogue.Relu, Active = epi && !parallel };
             int ncStep = !bPre ? NC : RoundUp(n, NR);
             for (int jc = 0; jc < n; jc += ncStep)
             {
@@ -198,6 +233,7 @@ internal static class Gemm
                     }
                     else bBlock = bPackedBase + (long)pc * bOuterPadded + (long)jc * kcb;
                     float blockBeta = pc == 0 ? beta : 1f;
+                    var blockEp = pc + kcb >= k ? ep.At(0, jc) : default;
 
                     if (parallel)
                     {
@@ -210,7 +246,7 @@ internal static class Gemm
                         float* cBlock = cBase + (long)ic * ldc + jc;
                         if (rawA)
                         {
-                            MacroKernel<RowMajorA>(mcb, ncb, kcb, alpha, blockBeta, aRaw + (long)ic * a.Stride + pc, a.Stride, bBlock, cBlock, ldc);
+                            MacroKernel<RowMajorA>(mcb, ncb, kcb, alpha, blockBeta, aRaw + (long)ic * a.Stride + pc, a.Stride, bBlock, cBlock, ldc, blockEp.At(ic, 0));
                             continue;
                         }
                         float* aBlock;
@@ -220,9 +256,69 @@ internal static class Gemm
                             aBlock = aBuf;
                         }
                         else aBlock = aPackedBase + (long)pc * pa.OuterPadded + (long)ic * kcb;
-                        MacroKernel<PackedA>(mcb, ncb, kcb, alpha, blockBeta, aBlock, 0, bBlock, cBlock, ldc);
+                        MacroKernel<PackedA>(mcb, ncb, kcb, alpha, blockBeta, aBlock, 0, bBlock, cBlock, ldc, blockEp.At(ic, 0));
                     }
                 }
+            }
+        }
+        if (epi && parallel) ApplyEpilogueAll(m, n, c, ldc, epilogue);
+    }
+
+    /// <summary>The epilogue as pointers, offset to a block of C; Active is false for all but the last k-block.</summary>
+    unsafe struct Epilogue
+    {
+        public float* ColumnBias, RowBias;
+        public bool Relu, Active;
+
+        public readonly Epilogue At(int row, int col) => new()
+        {
+            ColumnBias = ColumnBias == null ? null : ColumnBias + col,
+            RowBias = RowBias == null ? null : RowBias + row,
+            Relu = Relu, Active = Active,
+        };
+    }
+
+    static unsafe void ApplyEpilogueAll(int m, int n, Span<float> c, int ldc, GemmEpilogue epilogue)
+    {
+        fixed (float* cp = c)
+        fixed (float* colBias = epilogue.ColumnBias)
+        fixed (float* rowBias = epilogue.RowBias)
+        {
+            var ep = new Epilogue { ColumnBias = colBias, RowBias = rowBias, Relu = epilogue.Relu, Active = true };
+            for (int i = 0; i < m; i += MR)
+                ApplyEpilogue(cp + (long)i * ldc, ldc, Math.Min(MR, m - i), n, ep.At(i, 0));
+        }
+    }
+
+    /// <summary>C[r, j] = relu?(C[r, j] + colBias[j] + rowBias[r]) over a rows × cols tile.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static unsafe void ApplyEpilogue(float* c, int ldc, int rows, int cols, Epilogue ep)
+    {
+        var zero = Vector256<float>.Zero;
+        float* cb = ep.ColumnBias;
+        bool relu = ep.Relu;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            float rb = ep.RowBias == null ? 0f : ep.RowBias[r];
+            bool hasRow = ep.RowBias != null;
+            var rbv = Vector256.Create(rb);
+            int j = 0;
+            for (; j <= cols - 8; j += 8)
+            {
+                var v = Vector256.Load(c + j);
+                if (cb != null) v += Vector256.Load(cb + j);
+                if (hasRow) v += rbv;
+                // Relu as TensorPrimitives.Max(x, 0): x <= 0 (including -0) gives +0, NaN stays NaN.
+                if (relu) v = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, zero), zero, v);
+                v.Store(c + j);
+            }
+            for (; j < cols; j++)
+            {
+                float v = c[j];
+                if (cb != null) v += cb[j];
+                if (hasRow) v += rb;
+                if (relu && v <= 0f) v = 0f;
+                c[j] = v;
             }
         }
     }
@@ -363,7 +459,7 @@ internal static class Gemm
         }
     }
 
-    static unsafe void MacroKernel<TA>(int mc, int nc, int kc, float alpha, float beta, float* a, int lda, float* b, float* c, int ldc)
+    static unsafe void MacroKernel<TA>(int mc, int nc, int kc, float alpha, float beta, float* a, int lda, float* b, float* c, int ldc, Epilogue ep = default)
         where TA : struct, IALayout
     {
         int nr = NR;
@@ -414,6 +510,7 @@ internal static class Gemm
                         default: Tile256<R1, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
                     }
                 }
+                if (ep.Active) ApplyEpilogue(cTile, ldc, rows, cols, ep.At(ir, jr));
             }
         }
     }

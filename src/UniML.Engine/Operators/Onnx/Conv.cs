@@ -14,6 +14,10 @@ internal sealed class Conv : Kernel
     readonly WindowGeometry _window;
     readonly int _group;
     readonly PackedMatrix[]? _packedWeights;
+    bool _relu;
+
+    /// <summary>This Conv followed by a Relu applied in the GEMM's epilogue (<see cref="Internals.Fusion"/>).</summary>
+    internal Conv WithRelu() => new(_window, _group, _packedWeights) { _relu = true };
 
     Conv(WindowGeometry window, int group, PackedMatrix[]? packedWeights)
     {
@@ -100,14 +104,14 @@ internal sealed class Conv : Kernel
             {
                 var image = xv.Slice((n * channels + gi * cg) * inVol, cg * inVol);
                 var yg = yv.Slice((n * m + gi * mg) * outVol, mg * outVol);
-                if (b is not null)
-                    for (int i = 0; i < mg; i++) yg.Slice(i * outVol, outVol).Fill(bias[gi * mg + i]);
+                // Bias (per output channel = row of the product) and a fused Relu are applied to each tile as it is stored.
+                var epilogue = new GemmEpilogue(default, b is null ? default : bias.Slice(gi * mg, mg), _relu);
                 var aOperand = packed is not null ? new GemmOperand(packed[gi]) : new GemmOperand(wv.Slice(gi * mg * kdim, mg * kdim), kdim, false);
                 if (packedCol)
                 {
                     Im2Col.ExpandPacked2D(image, x.Shape[2], x.Shape[3], cg, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1],
                         padBegin[0], padBegin[1], outDims[0], outDims[1], col);
-                    Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, GemmOperand.PackedB(col), b is null ? 0f : 1f, yg, outVol, ws);
+                    Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, GemmOperand.PackedB(col), 0f, yg, outVol, ws, epilogue);
                     continue;
                 }
                 ReadOnlySpan<float> bMatrix;
@@ -117,7 +121,7 @@ internal sealed class Conv : Kernel
                     Im2Col.Expand(image, x.Shape[2..], cg, kernel, strides, dilations, padBegin, outDims, col);
                     bMatrix = col;
                 }
-                Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, new GemmOperand(bMatrix, outVol, false), b is null ? 0f : 1f, yg, outVol, ws);
+                Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, new GemmOperand(bMatrix, outVol, false), 0f, yg, outVol, ws, epilogue);
             }
         }
     }

@@ -12,6 +12,12 @@ internal sealed class GemmOperator : Kernel
     readonly bool _transA, _transB;
     readonly float _alpha, _beta;
     readonly PackedMatrix? _packedB;
+    bool _relu;
+
+    /// <summary>This Gemm followed by a Relu applied in the GEMM's epilogue (<see cref="Internals.Fusion"/>); float only.</summary>
+    internal GemmOperator WithRelu() => new(_transA, _transB, _alpha, _beta, _packedB) { _relu = true };
+
+    internal PackedMatrix? PackedB => _packedB;
 
     GemmOperator(bool transA, bool transB, float alpha, float beta, PackedMatrix? packedB)
     {
@@ -64,10 +70,12 @@ internal sealed class GemmOperator : Kernel
             if (hasC) FillBias(c!.Span<float>(), c.Shape, m, n, yv);
             var bOperand = _packedB is not null && _packedB.K == k && _packedB.Outer == n ? new GemmOperand(_packedB) : new GemmOperand(b.Span<float>(), b.Shape[1], _transB);
             var ws = context.Scratch<float>(Gemm.WorkspaceSize(m, n, k, false, bOperand.Packed is not null));
-            Gemm.Multiply(m, n, k, _alpha, new GemmOperand(a.Span<float>(), a.Shape[1], _transA), bOperand, hasC ? _beta : 0f, yv, n, ws);
+            Gemm.Multiply(m, n, k, _alpha, new GemmOperand(a.Span<float>(), a.Shape[1], _transA), bOperand, hasC ? _beta : 0f, yv, n, ws,
+                new GemmEpilogue(default, default, _relu));
         }
         else if (a.Type == ElementType.Double)
         {
+            if (_relu) throw new InferenceException("Gemm with a fused Relu supports float only");
             var yv = y.Span<double>();
             if (hasC) FillBias(c!.Span<double>(), c.Shape, m, n, yv);
             var ws = context.Scratch<double>(_transB ? k * n : 0);

@@ -13,8 +13,30 @@ namespace UniML.Engine.Operators.Onnx;
 internal sealed class MatMul : Kernel
 {
     readonly PackedMatrix? _packedB;
+    readonly float[]? _bias;
+    readonly bool _relu;
 
-    MatMul(PackedMatrix? packedB) => _packedB = packedB;
+    MatMul(PackedMatrix? packedB, float[]? bias = null, bool relu = false)
+    {
+        _packedB = packedB;
+        _bias = bias;
+        _relu = relu;
+    }
+
+    /// <summary>The constant float B this kernel packed at load (null if B is not a constant float matrix).</summary>
+    internal PackedMatrix? PackedB => _packedB;
+
+    /// <summary>
+    /// This MatMul followed by an Add of a constant [n] bias (broadcast over rows) and optionally a Relu, applied
+    /// in the GEMM's epilogue (<see cref="Internals.Fusion"/>). Only for a constant float B.
+    /// </summary>
+    internal MatMul WithEpilogue(float[]? bias, bool relu)
+    {
+        if (_packedB is null) throw new InvalidOperationException("MatMul epilogue fusion needs a constant float B");
+        return new MatMul(_packedB, bias ?? _bias, relu || _relu);
+    }
+
+    internal bool HasEpilogue => _bias is not null || _relu;
 
     public static Kernel Create(NodeInfo node)
     {
@@ -91,9 +113,13 @@ internal sealed class MatMul : Kernel
             if (k == 0) rows = y.Length / Math.Max(n, 1);
             var bOperand = _packedB is not null && _packedB.K == k && _packedB.Outer == n ? new GemmOperand(_packedB) : new GemmOperand(bv, n, false);
             var ws = context.Scratch<float>(Gemm.WorkspaceSize(rows, n, k, false, bOperand.Packed is not null));
-            Gemm.Multiply(rows, n, k, 1f, new GemmOperand(av, k, false), bOperand, 0f, yv, n, ws);
+            Gemm.Multiply(rows, n, k, 1f, new GemmOperand(av, k, false), bOperand, 0f, yv, n, ws,
+                new GemmEpilogue(_bias is not null && _bias.Length == n ? _bias : default, default, _relu));
+            if (_bias is not null && _bias.Length != n)
+                throw new InferenceException($"MatMul's fused bias has {_bias.Length} values for {n} columns");
             return;
         }
+        if (HasEpilogue) throw new InferenceException("MatMul with a fused epilogue needs a 2-D B");
         var work = context.Scratch<float>(Gemm.WorkspaceSize(m, n, k, false, false));
         ForEachBatch(batch, batchA, batchB, m * k, k * n, (a, b, y, m, n, k, work.Length), static (in (Tensor a, Tensor b, Tensor y, int m, int n, int k, int ws) s, int offA, int offB, int t, KernelContext ctx) =>
         {
