@@ -56,11 +56,48 @@ internal static class ArgMax
             }
         }
 
+        /// <summary>TensorPrimitives.IndexOfMax's rules: the first NaN wins, else the first largest, with +0 above -0.</summary>
+        static int IndexOfMaxShort(ReadOnlySpan<float> row)
+        {
+            float best = row[0];
+            if (float.IsNaN(best)) return 0;
+            int index = 0;
+            for (int k = 1; k < row.Length; k++)
+            {
+                float v = row[k];
+                if (v > best || (v == best && v == 0 && float.IsNegative(best) && !float.IsNegative(v))) { best = v; index = k; }
+                else if (float.IsNaN(v)) return k;
+            }
+            return index;
+        }
+
+        /// <summary>TensorPrimitives.IndexOfMin's rules: the first NaN wins, else the first smallest, with -0 below +0.</summary>
+        static int IndexOfMinShort(ReadOnlySpan<float> row)
+        {
+            float best = row[0];
+            if (float.IsNaN(best)) return 0;
+            int index = 0;
+            for (int k = 1; k < row.Length; k++)
+            {
+                float v = row[k];
+                if (v < best || (v == best && v == 0 && float.IsNegative(v) && !float.IsNegative(best))) { best = v; index = k; }
+                else if (float.IsNaN(v)) return k;
+            }
+            return index;
+        }
+
         void Find<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<long> y) where T : unmanaged, INumber<T>
         {
             for (int o = 0; o < outer; o++)
             {
                 var block = x.Slice(o * n * inner, n * inner);
+                if (inner == 1 && !last && n <= 32 && typeof(T) == typeof(float))
+                {
+                    // Short rows (class scores): a scalar scan beats TensorPrimitives' call and setup per row.
+                    var row = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(block);
+                    y[o] = max ? IndexOfMaxShort(row) : IndexOfMinShort(row);
+                    continue;
+                }
                 if (inner == 1 && !last)
                 {
                     y[o] = max ? TensorPrimitives.IndexOfMax(block) : TensorPrimitives.IndexOfMin(block);

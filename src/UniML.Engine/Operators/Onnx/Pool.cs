@@ -123,6 +123,11 @@ internal sealed class Pool : Kernel
         int strideH, int strideW, int outH, int outW)
     {
         int inVol = height * width, outVol = outH * outW;
+        if (kh == 2 && kw == 2)
+        {
+            MaxPlanes2x2(x, y, planes, inVol, width, strideH, strideW, outH, outW);
+            return;
+        }
         for (int plane = 0; plane < planes; plane++)
         {
             var src = x.Slice(plane * inVol, inVol);
@@ -146,6 +151,41 @@ internal sealed class Pool : Kernel
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// 2×2 windows (LeNet-style pooling) without per-window slices: the four values are compared in the same
+    /// order as the general loop (row by row), with the same rule (a larger value or the first NaN wins).
+    /// </summary>
+    static unsafe void MaxPlanes2x2(ReadOnlySpan<float> x, Span<float> y, int planes, int inVol, int width, int strideH, int strideW, int outH, int outW)
+    {
+        if ((long)planes * inVol > x.Length || (long)planes * outH * outW > y.Length)
+            throw new InferenceException("MaxPool buffers are smaller than their shapes");
+        fixed (float* xp = x)
+        fixed (float* yp = y)
+        {
+            float* dst = yp;
+            for (int plane = 0; plane < planes; plane++)
+            {
+                float* src = xp + (long)plane * inVol;
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* r0 = src + (long)oy * strideH * width;
+                    float* r1 = r0 + width;
+                    for (int ox = 0; ox < outW; ox++, r0 += strideW, r1 += strideW)
+                    {
+                        float best = r0[0];
+                        best = Better(best, r0[1]);
+                        best = Better(best, r1[0]);
+                        best = Better(best, r1[1]);
+                        *dst++ = best;
+                    }
+                }
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        static float Better(float best, float v) => v > best || (float.IsNaN(v) && !float.IsNaN(best)) ? v : best;
     }
 
     /// <summary>Per output position: its window's in-image offsets (a row of Stride ints), their count, and the padded count.</summary>
