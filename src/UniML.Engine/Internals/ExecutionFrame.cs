@@ -44,6 +44,17 @@ internal sealed class ExecutionFrame
             return Tensor.Create(type, shape);
         }
         var tensor = _ownTensors[id] ??= Tensor.Empty(type);
+        if (type != ElementType.String && tensor.Type == type && tensor.Shape.SequenceEqual(shape))
+        {
+            // Same type and shape as this value's last binding, on the same planned buffer: nothing to redo
+            // (the common case from the second run on, and what keeps small graphs' per-step cost low).
+            int planned = _graph.BufferOf[id];
+            if (planned >= 0 && ReferenceEquals(tensor.Storage, _buffers[planned]))
+            {
+                Values[id] = tensor;
+                return tensor;
+            }
+        }
         long count = Tensor.CheckedCount(shape);
         if (type == ElementType.String)
         {

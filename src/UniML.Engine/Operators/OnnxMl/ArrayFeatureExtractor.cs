@@ -38,9 +38,30 @@ internal sealed class ArrayFeatureExtractor : Kernel
             return;
         }
         int size = Tensor.ElementSize(x.Type);
+        if (size == 4)
+        {
+            Gather(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(x.Bytes()), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(y.Bytes()), indices, rows, columns, k);
+            return;
+        }
+        if (size == 8)
+        {
+            Gather(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(x.Bytes()), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(y.Bytes()), indices, rows, columns, k);
+            return;
+        }
         var sb = x.Bytes(); var db = y.Bytes();
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < k; j++)
                 sb.Slice((r * columns + (int)indices[j]) * size, size).CopyTo(db.Slice((r * k + j) * size, size));
+    }
+
+    /// <summary>Element moves for 4- and 8-byte types (most models' float and int64 features), without a memmove per element.</summary>
+    static void Gather<T>(ReadOnlySpan<T> source, Span<T> dest, ReadOnlySpan<long> indices, int rows, int columns, int k) where T : unmanaged
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var from = source.Slice(r * columns, columns);
+            var to = dest.Slice(r * k, k);
+            for (int j = 0; j < to.Length; j++) to[j] = from[(int)indices[j]];
+        }
     }
 }
