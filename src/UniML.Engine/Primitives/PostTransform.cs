@@ -57,7 +57,13 @@ internal static class PostTransforms
     /// Softmax of each row of a [rows, width] batch in place, shifted by the row maximum. With
     /// <paramref name="guardInfinite"/> an infinite maximum shifts by 0 instead (the Softmax operator's rule).
     /// </summary>
-    public static void SoftmaxRows(Span<float> y, int rows, int width, bool guardInfinite)
+    public static void SoftmaxRows(Span<float> y, int rows, int width, bool guardInfinite) => SoftmaxRows(y, rows, width, guardInfinite, default);
+
+    /// <summary>
+    /// As above; with a <paramref name="scratch"/> of rows·width floats, short rows are divided by their sums in
+    /// one vectorised pass over the batch (each element still divided by its own row's sum, so the results are the same).
+    /// </summary>
+    public static void SoftmaxRows(Span<float> y, int rows, int width, bool guardInfinite, Span<float> scratch)
     {
         if (width == 0 || rows == 0) return;
         if (width >= 32)
@@ -88,6 +94,19 @@ internal static class PostTransforms
         }
         var all = y.Slice(0, rows * width);
         TensorPrimitives.Exp(all, all);
+        if (scratch.Length >= rows * width && rows > 1)
+        {
+            var sums = scratch.Slice(0, rows * width);
+            for (int r = 0; r < rows; r++)
+            {
+                var row = y.Slice(r * width, width);
+                float sum = 0;
+                for (int i = 0; i < row.Length; i++) sum += row[i];
+                sums.Slice(r * width, width).Fill(sum);
+            }
+            TensorPrimitives.Divide(all, sums, all);
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             var row = y.Slice(r * width, width);

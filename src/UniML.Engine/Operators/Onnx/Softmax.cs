@@ -66,7 +66,8 @@ internal static class Softmax
             if (inner == 1 && kind == Kind.Softmax && typeof(T) == typeof(float))
             {
                 x.Slice(0, outer * n).CopyTo(y);
-                Primitives.PostTransforms.SoftmaxRows(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(y), outer, n, guardInfinite: true);
+                Primitives.PostTransforms.SoftmaxRows(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(y), outer, n, guardInfinite: true,
+                    n < 32 ? context.Scratch<float>(outer * n, 4) : default);
                 return;
             }
             if (inner == 1)
