@@ -78,8 +78,6 @@ section --title "scikit-learn: traced workload (fit RandomForest on iris, pickle
   --trace -- "$py" -c "$sk_work" >"$work/sklearn.md"
 echo "tracing the UniML server (start-up, inferences over loopback HTTP, SIGTERM)..." >&2
 server_trace "$work/server.md" "$work/server.json" --title "UniML server: traced start-up + 20 inferences over loopback HTTP + SIGTERM shutdown"
-DOTNET_hostBuilder__reloadConfigOnChange=false server_trace "$work/server-noreload.md" "$work/server-noreload.json" \
-  --title "UniML server with DOTNET_hostBuilder__reloadConfigOnChange=false: same workload"
 
 {
 cat <<HEAD
@@ -96,8 +94,7 @@ What each runtime's traced workload called, judged against each target (details 
 HEAD
 $py "$repo/scripts/dependency-summary.py" verdicts \
   "ONNX Runtime (ort-runner, NativeAOT)=$work/ort.json" "PyTorch (python3 + torch)=$work/torch.json" \
-  "scikit-learn (python3 + sklearn)=$work/sklearn.json" "UniML server (NativeAOT)=$work/server.json" \
-  "UniML server, config reload off=$work/server-noreload.json"
+  "scikit-learn (python3 + sklearn)=$work/sklearn.json" "UniML server (NativeAOT)=$work/server.json"
 cat <<'HEAD'
 
 ### Which targets can run the UniML server
@@ -106,10 +103,9 @@ HEAD
 $py "$repo/scripts/dependency-summary.py" server "$work/server.json"
 cat <<'NOTES'
 Where the Unikraft-only calls come from (seen in the trace, checked with `strace -e`):
-- `inotify_init1`, `inotify_add_watch`, `inotify_rm_watch`: the .NET host watches the content root (the
-  executable's folder and `models/`) to reload configuration files on change. With
-  `DOTNET_hostBuilder__reloadConfigOnChange=false` (or `DOTNET_USE_POLLING_FILE_WATCHER=1`) the server makes
-  no inotify call at all (the "config reload off" row above), so an image should set it.
+- No inotify: by default the .NET host watches the content root to reload configuration files, which costs
+  `inotify_*` calls Unikraft lacks; the server turns that reload off (`hostBuilder:reloadConfigOnChange=false`
+  in ServerHost), so the trace shows none.
 - `rt_sigreturn`: the return from the SIGTERM handler, i.e. only the graceful-shutdown path. Unikraft's
   app-elfloader does not provide it, so a SIGTERM-driven drain cannot work there as is; start-up and
   inference do not need it.
@@ -183,7 +179,6 @@ echo "server drains and exits, and the trace covers all three phases."
 echo
 section --title "UniML server: static closure of uniml-server" "$server"
 cat "$work/server.md"
-cat "$work/server-noreload.md"
 
 cat <<'TAIL'
 # TensorFlow Lite
