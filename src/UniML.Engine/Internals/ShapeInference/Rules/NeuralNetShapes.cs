@@ -5,7 +5,7 @@ namespace UniML.Engine.Internals.ShapeInference.Rules;
 /// <summary>
 /// Neural-network layers: MatMul (numpy batch broadcasting, 1-D promotion), Gemm, Conv/ConvTranspose and
 /// pooling (kernel, strides, pads, dilations, auto_pad, ceil_mode — the same arithmetic as
-/// <see cref="Primitives.WindowGeometry"/>), global pooling and the normalisations.
+/// <see cref="Primitives.WindowGeometry"/>), global pooling, the normalisations, GridSample and RoiAlign.
 /// </summary>
 internal static class NeuralNetShapes
 {
@@ -26,6 +26,29 @@ internal static class NeuralNetShapes
         yield return ("LRN", ElementWiseShapes.SameAsInput);
         yield return ("MeanVarianceNormalization", ElementWiseShapes.SameAsInput);
         yield return ("LayerNormalization", LayerNormalization);
+        yield return ("GridSample", GridSample);
+        yield return ("RoiAlign", RoiAlign);
+    }
+
+    /// <summary>Y is [N, C, H_out, W_out]: X's batch and channels, the grid's output positions (the 4-D form UniML runs).</summary>
+    static void GridSample(ShapeContext node)
+    {
+        Dim[]? x = node.Input(0).Dims, grid = node.Input(1).Dims;
+        if (x is { Length: not 4 } || grid is { Length: not 4 })
+        {
+            node.SetTensor(0, node.Input(0).Element, null);
+            return;
+        }
+        node.SetTensor(0, node.Input(0).Element, [x?[0] ?? grid?[0] ?? node.Fresh(), x?[1] ?? node.Fresh(), grid?[1] ?? node.Fresh(), grid?[2] ?? node.Fresh()]);
+    }
+
+    /// <summary>Y is [num_rois, C, output_height, output_width].</summary>
+    static void RoiAlign(ShapeContext node)
+    {
+        Dim[]? x = node.Input(0).Dims, rois = node.Input(1).Dims, indices = node.Input(2).Dims;
+        var regions = rois is { Length: 2 } ? rois[0] : indices is { Length: 1 } ? indices[0] : node.Fresh();
+        var channels = x is { Length: 4 } ? x[1] : node.Fresh();
+        node.SetTensor(0, node.Input(0).Element, [regions, channels, node.DimOf(node.Int("output_height", 1)), node.DimOf(node.Int("output_width", 1))]);
     }
 
     static void MatMul(ShapeContext node, ElementType element)
