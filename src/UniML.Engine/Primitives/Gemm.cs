@@ -77,7 +77,18 @@ internal readonly ref struct GemmEpilogue
 /// </summary>
 internal sealed class PackedMatrix
 {
+    /// <summary>The panels start at <see cref="Offset"/>: the array is pinned (never moves) and the offset puts the start on a 64-byte boundary.</summary>
     public required float[] Data { get; init; }
+
+    public int Offset { get; init; }
+
+    /// <summary>A zeroed pinned array with room for <paramref name="length"/> floats from a 64-byte aligned offset, so the microkernel's vector loads never split cache lines.</summary>
+    internal static unsafe float[] AllocateAligned(long length, out int offset)
+    {
+        var data = GC.AllocateArray<float>((int)Math.Max(length + 16, 1), pinned: true);
+        fixed (float* p = data) offset = (int)((64 - ((nint)p & 63)) & 63) / sizeof(float);
+        return data;
+    }
 
     /// <summary>M for an A operand, N for a B operand.</summary>
     public required int Outer { get; init; }
@@ -138,26 +149,26 @@ internal static class Gemm
     public static PackedMatrix PackA(ReadOnlySpan<float> a, int stride, bool transposed, int m, int k)
     {
         int mp = RoundUp(m, MR);
-        var data = new float[Math.Max((long)mp * k, 1)];
+        var data = PackedMatrix.AllocateAligned((long)mp * k, out int offset);
         for (int pc = 0; pc < k; pc += KC)
         {
             int kcb = Math.Min(KC, k - pc);
-            PackABlock(a, stride, transposed, 0, m, pc, kcb, data.AsSpan(pc * mp, mp * kcb));
+            PackABlock(a, stride, transposed, 0, m, pc, kcb, data.AsSpan(offset + pc * mp, mp * kcb));
         }
-        return new PackedMatrix { Data = data, Outer = m, K = k, IsA = true, OuterPadded = mp };
+        return new PackedMatrix { Data = data, Offset = offset, Outer = m, K = k, IsA = true, OuterPadded = mp };
     }
 
     /// <summary>Packs op(B), a k×n matrix, for use as the B operand.</summary>
     public static PackedMatrix PackB(ReadOnlySpan<float> b, int stride, bool transposed, int k, int n)
     {
         int np = RoundUp(n, NR);
-        var data = new float[Math.Max((long)np * k, 1)];
+        var data = PackedMatrix.AllocateAligned((long)np * k, out int offset);
         for (int pc = 0; pc < k; pc += KC)
         {
             int kcb = Math.Min(KC, k - pc);
-            PackBBlock(b, stride, transposed, 0, n, pc, kcb, data.AsSpan(pc * np, np * kcb));
+            PackBBlock(b, stride, transposed, 0, n, pc, kcb, data.AsSpan(offset + pc * np, np * kcb));
         }
-        return new PackedMatrix { Data = data, Outer = n, K = k, IsA = false, OuterPadded = np };
+        return new PackedMatrix { Data = data, Offset = offset, Outer = n, K = k, IsA = false, OuterPadded = np };
     }
 
     /// <summary>
@@ -210,13 +221,15 @@ internal static class Gemm
 
         fixed (float* cBase = c)
         fixed (float* aRaw = a.Data)
-        fixed (float* aPackedBase = pa is null ? default : pa.Data)
-        fixed (float* bPackedBase = pb is null ? b.Data : pb.Data)
+        fixed (float* aPackedFixed = pa is null ? default : pa.Data)
+        fixed (float* bPackedFixed = pb is null ? b.Data : pb.Data)
         fixed (float* aBuf = aBuffer)
         fixed (float* bBuf = bBuffer)
         fixed (float* colBias = epilogue.ColumnBias)
         fixed (float* rowBias = epilogue.RowBias)
         {
+            float* aPackedBase = pa is null ? aPackedFixed : aPackedFixed + pa.Offset;
+            float* bPackedBase = pb is null ? bPackedFixed : bPackedFixed + pb.Offset;
             var ep = new Epilogue { ColumnBias = colBias, RowBias = rowBias, Relu = epilogue.Relu, Active = epi && !parallel };
             int ncStep = !bPre ? NC : RoundUp(n, NR);
             for (int jc = 0; jc < n; jc += ncStep)
