@@ -13,8 +13,10 @@ namespace UniML.Engine.Internals;
 /// <list type="bullet">
 /// <item>MatMul (constant float B) → Add of a constant [n] bias broadcast over rows → optional Relu;</item>
 /// <item>MatMul (constant float B) → Relu;</item>
-/// <item>Gemm (float) → Relu; Conv → Relu (Conv's own bias is already applied in the epilogue).</item>
+/// <item>Conv → Relu (Conv's own bias is already applied in the epilogue).</item>
 /// </list>
+/// Gemm → Relu is not fused: on torch_mlp_tabular's small layers the per-tile epilogue measured slower
+/// (1.15x vs 1.05x ORT at batch 1000) than one vectorised Relu pass; GemmOperator.WithRelu stays available.
 /// A link is fused only when the intermediate value has exactly one reader (that next node) and is not a graph
 /// output, so no other step can observe that it was never materialised. The fused kernel computes the same
 /// float operations in the same order (sum, then + bias, then max(x, 0)), so results are unchanged.
@@ -76,16 +78,6 @@ internal static class Fusion
                     last = next;
                 }
                 if (bias is not null || relu) fused = matMul.WithEpilogue(bias, relu);
-            }
-            else if (kernel is GemmOperator gemm && nodes[s].Input.Count > 0 && typeOf(steps[s].Inputs[0]) is { Kind: ValueKind.Tensor, Element: ElementType.Float })
-            {
-                int next = SoleReader(steps[s].Outputs[0]);
-                if (next >= 0 && Is(next, "Relu") && steps[next].Inputs.Length == 1 && steps[next].Outputs.Length == 1)
-                {
-                    absorbed.Add(next);
-                    last = next;
-                    fused = gemm.WithRelu();
-                }
             }
             else if (kernel is Conv conv)
             {
