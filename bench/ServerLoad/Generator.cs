@@ -17,6 +17,7 @@ sealed class Options
     public double Start { get; private set; } = 1000;
     public double Fraction { get; private set; } = 0.5;
     public string? MetricsUrl { get; private set; }
+    public string? FloorUrl { get; private set; }
     public static int SpinMicroseconds { get; private set; } = 30;
     public static int ServerPid { get; private set; }
     public static int BurstMicroseconds { get; private set; }
@@ -37,6 +38,7 @@ sealed class Options
                 case "--start": o.Start = double.Parse(args[++i], inv); break;
                 case "--fraction": o.Fraction = double.Parse(args[++i], inv); break;
                 case "--metrics": o.MetricsUrl = args[++i]; break;
+                case "--floor": o.FloorUrl = args[++i]; break;
                 case "--spin-us": SpinMicroseconds = int.Parse(args[++i], inv); break;
                 case "--server-pid": ServerPid = int.Parse(args[++i], inv); break;
                 case "--burst-us": BurstMicroseconds = int.Parse(args[++i], inv); break;

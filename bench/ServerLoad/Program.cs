@@ -13,7 +13,10 @@ using ServerLoad;
 // options: --body FILE (POST it as application/json; without it, GET), --connections N (default 64),
 //          --seconds S (probe length in search, default 10), --measure-seconds S (the 50 % run, default 30),
 //          --start RATE (first probe, default 1000), --metrics URL (uniml-server's /metrics: the server-side
-//          latency histogram of the run is printed next to the client's), --fraction F (default 0.5)
+//          latency histogram of the run is printed next to the client's), --fraction F (default 0.5),
+//          --floor URL (search: after the 50 % run, the same rate against this GET endpoint), --server-pid PID
+//          (report the server's CPU use, children included), --spin-us N (default 30), --burst-us N (run: coarse
+//          pacing), --search-burst-us N (the search's probes, default 100; the 50 % run always paces finely)
 //
 // Request i is due at start + i/RATE whatever the server does; it is written on an idle keep-alive
 // connection at its due time (or, when all connections are busy, as soon as one frees up), and its latency
@@ -49,6 +52,7 @@ switch (args[0])
         {
             var result = Generator.Run(target, r, options.Seconds, options.Connections, Options.SearchBurstMicroseconds);
             Console.WriteLine($"probe {result}");
+            Console.WriteLine(result.Details());
             Thread.Sleep(1000); // let the server settle between probes
             return result.Sustained;
         }
@@ -80,6 +84,14 @@ switch (args[0])
         Console.WriteLine(string.Create(inv, $"at {options.Fraction * 100:F0}%: {m}"));
         Console.WriteLine(m.Details());
         if (before is not null && after is not null) Console.WriteLine($"  server histogram: {after.Minus(before)}");
+        if (options.FloorUrl is not null)
+        {
+            // The same rate and pacing against a trivial endpoint: the part of the figures above that is HTTP,
+            // loopback TCP and the generator rather than inference.
+            var floor = Generator.Run(Target.Parse(options.FloorUrl, null), measureRate, options.MeasureSeconds, options.Connections, 0);
+            Console.WriteLine($"floor (GET {new Uri(options.FloorUrl).AbsolutePath}, same rate): {floor}");
+            Console.WriteLine(floor.Details());
+        }
         return 0;
     }
     case "startup":
@@ -123,6 +135,6 @@ switch (args[0])
 static int Usage()
 {
     Console.Error.WriteLine("usage: server-load run URL RATE SECONDS [options] | search URL [options] | startup BINARY URL BODYFILE [ARGS...]");
-    Console.Error.WriteLine("options: --body FILE --connections N --seconds S --measure-seconds S --start RATE --metrics URL --fraction F");
+    Console.Error.WriteLine("options: --body FILE --connections N --seconds S --measure-seconds S --start RATE --metrics URL --fraction F --floor URL --server-pid PID --spin-us N --burst-us N --search-burst-us N");
     return 2;
 }

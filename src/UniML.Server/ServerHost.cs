@@ -91,6 +91,10 @@ public sealed class ServerHost : IAsyncDisposable
             builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
         builder.Logging.SetMinimumLevel(ParseLevel(options.LogLevel));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // ASP.NET Core's per-request hosting diagnostics log only request start/end (information), but while their
+        // logger is enabled at any level every request also gets a log scope and an Activity: ~4 % of the CPU
+        // per request on the benchmark's small model. Errors are still logged by Kestrel and by the endpoints.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         var address = ParseHost(options.Host);
