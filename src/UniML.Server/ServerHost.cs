@@ -60,6 +60,12 @@ public sealed class ServerHost : IAsyncDisposable
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellation)
     {
         ServerHost host;
+        if (options.InlineIo)
+        {
+            // The socket engine's half of --inline-io is process-wide and read once, when the process first uses a
+            // socket: set here, where the server owns the process (StartAsync only sets Kestrel's half).
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
         try
         {
             host = await StartAsync(options, cancellation).ConfigureAwait(false);
@@ -99,11 +105,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         var address = ParseHost(options.Host);
         if (options.InlineIo)
-        {
-            // Read once, when the process's socket engine starts: effective only if this is the first socket user.
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
-        }
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

@@ -40,7 +40,9 @@ public sealed class ServerOptions
     /// Run each request on the socket's I/O thread (no hand-off to the thread pool): .NET's inline socket
     /// completions and Kestrel's inline scheduling. Fewer thread switches per request (lower latency and CPU
     /// per request, most visible on one or two cores), but a long inference then delays the other
-    /// connections served by the same I/O thread. Takes effect only if no socket was used before in the process.
+    /// connections served by the same I/O thread. <see cref="ServerHost.RunAsync"/> sets both halves;
+    /// <see cref="ServerHost.StartAsync"/> (embedding) only Kestrel's, since .NET's is process-wide
+    /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, read when the process first uses a socket).
     /// </summary>
     public bool InlineIo { get; set; }
 
