@@ -32,7 +32,7 @@ echo "server on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU, priority: ${RT
 
 echo "== uniml-server startup"
 ls -l "$out/server/uniml-server" | awk '{print "binary size: " $5 " bytes"}'
-timeout 60 $RT taskset -c "$SERVER_CPU" "$out/load/server-load" startup "$out/server/uniml-server" "http://127.0.0.1:8010$url_path" "$body" --host 127.0.0.1 --port 8010 --log-level warning
+timeout 60 $RT "$out/load/server-load" startup "$out/server/uniml-server" "http://127.0.0.1:8010$url_path" "$body" --host 127.0.0.1 --port 8010 --log-level warning
 
 uniml() {
   local name=$1; shift
