@@ -25,6 +25,7 @@ root.SetAction(parse =>
     var folders = Directory.GetDirectories(dir).Where(d => File.Exists(Path.Combine(d, "model.onnx")))
         .Where(d => filter.Length == 0 || filter.Contains(Path.GetFileName(d))).OrderBy(d => d, StringComparer.Ordinal).ToList();
 
+    var loadBefore = LoadAverage();
     Dictionary<string, JsonElement>? sk = null;
     if (parse.GetValue(sklearn))
         sk = SklearnBaseline.Run(dir, parse.GetValue(seconds), filter);
@@ -70,6 +71,7 @@ root.SetAction(parse =>
         sb.AppendLine($"# UniML vs ONNX Runtime{(sk is not null ? " vs scikit-learn" : "")}");
         sb.AppendLine();
         sb.AppendLine($"Date: {DateTime.UtcNow:yyyy-MM-dd}. CPU: {CpuName()} ({Environment.ProcessorCount} logical CPUs; AVX-512F: {Avx512F.IsSupported}).");
+        sb.AppendLine($"Machine load (1-minute load average, /proc/loadavg) at start: {loadBefore}, at end: {LoadAverage()}. The host is shared: with load above the CPU count, absolute times are inflated and ratios are noisier (repeat before believing a close one).");
         sb.AppendLine($"Command: `dotnet run -c Release --project bench/UniML.Bench -- {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`");
         sb.AppendLine();
         sb.AppendLine("Median microseconds per call, single-threaded, measured side by side in one process (rounds alternate engines).");
@@ -97,6 +99,12 @@ root.SetAction(parse =>
 return root.Parse(args).Invoke();
 
 static string Us(double us) => us >= 100 ? us.ToString("0", CultureInfo.InvariantCulture) : us.ToString("0.00", CultureInfo.InvariantCulture);
+
+static string LoadAverage()
+{
+    try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+    catch (IOException) { return "unknown"; }
+}
 
 static string CpuName()
 {

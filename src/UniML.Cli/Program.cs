@@ -11,4 +11,5 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(DepsCommand.Create());
 root.Subcommands.Add(ImageCommand.Create());
+root.Subcommands.Add(UpCommand.Create());
 return root.Parse(args).Invoke();

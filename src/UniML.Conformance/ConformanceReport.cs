@@ -86,8 +86,6 @@ public sealed class ConformanceReport
             return "training operators: UniML is an inference engine";
         if (op.Domain.Length == 0 && op.OpType is "Bernoulli" or "RandomUniformLike" or "RandomNormalLike" or "RandomUniform" or "RandomNormal" or "Multinomial")
             return "random generators: not implemented (outputs depend on the generator, so tests cannot compare them exactly)";
-        if (op.Domain.Length == 0 && op.OpType is "GridSample" or "RoiAlign")
-            return "vision sampling operators: not implemented yet";
         return reason;
     }
 }

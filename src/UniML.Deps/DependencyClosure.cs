@@ -1,23 +1,38 @@
+using UniML.Deps.Internals;
+
 namespace UniML.Deps;
 
 /// <summary>One object in a closure: the analysed file, how it was found and who needs it.</summary>
 public sealed class ClosureMember
 {
+    readonly List<LibrarySource> _sources;
+
     internal ClosureMember(ElfObject obj, LibrarySource source, string canonicalPath)
     {
         Object = obj;
-        Source = source;
+        _sources = [source];
         CanonicalPath = canonicalPath;
     }
 
     /// <summary>The analysed file; its Path is the path the loader would open.</summary>
     public ElfObject Object { get; }
 
-    /// <summary>How the loader search found it.</summary>
-    public LibrarySource Source { get; }
+    /// <summary>How the loader search found it first.</summary>
+    public LibrarySource Source => _sources[0];
 
-    /// <summary>Symlinks resolved; used to recognise the same file reached by two names.</summary>
+    /// <summary>
+    /// Every way the search reached this file, first one first: the same object can be both a DT_NEEDED found
+    /// through ld.so.conf and a PT_INTERP (libc.so.6 needs ld-linux-x86-64.so.2 and names it as its interpreter).
+    /// </summary>
+    public IReadOnlyList<LibrarySource> Sources => _sources;
+
+    /// <summary>The real path (every symlink in every component resolved); one member per real file.</summary>
     public string CanonicalPath { get; }
+
+    internal void AddSource(LibrarySource source)
+    {
+        if (!_sources.Contains(source)) _sources.Add(source);
+    }
 
     /// <summary>File names of the objects whose DT_NEEDED (or PT_INTERP) brought this one in.</summary>
     public List<string> NeededBy { get; } = [];
@@ -153,6 +168,7 @@ public sealed class DependencyClosure
                     }
                     target = Add(ElfObject.Load(path, scanSyscalls), source, canonical, chain);
                 }
+                else target.AddSource(source);
                 if (!bySoname.ContainsKey(name)) bySoname[name] = target;
                 target.NeededBy.AddUnique(obj.FileName);
             }
@@ -201,28 +217,7 @@ public sealed class DependencyClosure
         return null;
     }
 
-    static string Canonical(string path)
-    {
-        try
-        {
-            var full = Path.GetFullPath(path);
-            var info = new FileInfo(full);
-            var target = info.ResolveLinkTarget(returnFinalTarget: true);
-            return target?.FullName ?? CanonicalDirectory(full);
-        }
-        catch (IOException) { return Path.GetFullPath(path); }
-    }
-
-    // Resolve symlinked parent directories too (Debian's /lib -> /usr/lib).
-    static string CanonicalDirectory(string full)
-    {
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is null) return full;
-        var d = new DirectoryInfo(dir);
-        var link = d.ResolveLinkTarget(returnFinalTarget: true);
-        string resolvedDir = link is not null ? link.FullName : CanonicalDirectory(dir);
-        return Path.Combine(resolvedDir, Path.GetFileName(full));
-    }
+    static string Canonical(string path) => RealPath.Resolve(path);
 
     static IEnumerable<string> InputFiles(string input, List<SkippedFile> skipped)
     {

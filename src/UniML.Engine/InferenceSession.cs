@@ -52,9 +52,26 @@ public sealed class InferenceSession
         var compiler = new GraphCompiler(opsets, baseDirectory, name);
         var graph = compiler.CompileMain(model.Graph, out var inputInfos);
         var inputs = inputInfos.Select(Describe).ToArray();
-        var outputs = model.Graph.Output.Select(Describe).ToArray();
+        var outputs = new ValueDescriptor[model.Graph.Output.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            outputs[i] = Describe(model.Graph.Output[i]);
+            // Where the model leaves an output's type or shape open, say what shape inference knows.
+            if (!IsComplete(outputs[i]) && graph.ValueTypes.Length > 0 && graph.ValueTypes[graph.OutputIds[i]] is { Kind: not ValueKind.Unknown } inferred)
+                outputs[i] = inferred.Describe(outputs[i].Name);
+        }
         return new InferenceSession(graph, model, inputs, outputs, name);
     }
+
+    static bool IsComplete(ValueDescriptor d) => d.Kind switch
+    {
+        ValueKind.Unknown => false,
+        ValueKind.Tensor => d.ElementType != ElementType.Undefined && d.Dims is not null && d.Dims.Select((v, k) => v >= 0 || d.DimNames?[k] is not null).All(x => x),
+        _ => true,
+    };
+
+    /// <summary>The compiled plan (tests read load-time shape inference and intermediate values through it).</summary>
+    internal CompiledGraph Graph => _graph;
 
     /// <summary>The model's opset imports by domain ("" for ai.onnx).</summary>
     public static Dictionary<string, int> Opsets(ModelProto model)

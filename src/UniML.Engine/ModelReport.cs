@@ -15,6 +15,13 @@ public sealed class ModelReport
     public required IReadOnlyList<string> Unsupported { get; init; }
     public string? LoadError { get; init; }
 
+    /// <summary>
+    /// Every value of the main graph (inputs, initializers, node outputs in execution order) with the type and
+    /// shape load-time inference gives it; Constant marks initializers and folded values. Empty when the
+    /// model failed to load for a reason other than unsupported operators.
+    /// </summary>
+    public IReadOnlyList<(ValueDescriptor Value, bool Constant)> Shapes { get; init; } = [];
+
     public static ModelReport Create(string path)
     {
         var model = OnnxFile.ReadModel(path);
@@ -22,9 +29,10 @@ public sealed class ModelReport
         Count(model.Graph, histogram);
         var unsupported = new List<string>();
         string? loadError = null;
+        var compiler = new Internals.GraphCompiler(InferenceSession.Opsets(model), System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)), path);
         try
         {
-            InferenceSession.Compile(model, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)), path);
+            compiler.CompileMain(model.Graph, out _);
         }
         catch (UnsupportedOperatorException e)
         {
@@ -44,6 +52,9 @@ public sealed class ModelReport
             Histogram = histogram.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).ToArray(),
             Unsupported = unsupported,
             LoadError = loadError,
+            Shapes = compiler.Main is { } main
+                ? main.ValueTypes.Select((t, id) => (t.Describe(main.ValueNames[id]), main.Constants[id] is not null)).ToArray()
+                : [],
         };
     }
 
@@ -82,6 +93,20 @@ public sealed class ModelReport
         {
             sb.AppendLine("unsupported:");
             foreach (var u in Unsupported) sb.AppendLine($"  {u}");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The inferred type and shape of every value, one per line ("?" for a dim or rank not known at load time).</summary>
+    public string ShapesText()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"values ({Shapes.Count}):");
+        int width = Shapes.Count == 0 ? 0 : Math.Min(48, Shapes.Max(s => s.Value.Name.Length));
+        foreach (var (value, constant) in Shapes)
+        {
+            var shape = value.Kind == ValueKind.Tensor ? " " + value.ShapeText : "";
+            sb.AppendLine($"  {value.Name.PadRight(width)}  {value.TypeName}{shape}{(constant ? "  (constant)" : "")}");
         }
         return sb.ToString();
     }

@@ -33,6 +33,9 @@ public sealed record ImageBuildOptions
     public IReadOnlyList<string> ServerArguments { get; init; } = [];
     /// <summary>Compress the initramfs with gzip.</summary>
     public bool CompressInitramfs { get; init; } = true;
+    /// <summary>nanos: run the program under strace (start-up, one inference, SIGTERM) and list in the README the
+    /// syscalls it made that Nanos lacks; a static estimate when it cannot be traced.</summary>
+    public bool CheckNanosSyscalls { get; init; } = true;
     /// <summary>How the ELF's libraries are searched.</summary>
     public LibrarySearchOptions LibrarySearch { get; init; } = new();
 }

@@ -1,6 +1,8 @@
 using UniML.Server;
+using UniML.Server.App;
 
 // uniml-server: the NativeAOT inference server (the binary that goes into the unikernel image).
+if (GuestMode.Applies) return await GuestMode.RunAsync(args); // inside an image: see GuestMode.cs
 ServerOptions options;
 try
 {

@@ -89,7 +89,9 @@ public sealed class ServerHost : IAsyncDisposable
     {
         var (repositoryPath, fileSources) = ResolveModels(options);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        // No config-file reload: it would watch the content root with inotify, which unikernels (Unikraft) lack, for
+        // appsettings files the server does not use.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (options.LogFormat == "text")
             builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });

@@ -24,5 +24,5 @@ public class ConformanceDocTests
     }
 
     /// <summary>Raised as operators land; never lowered.</summary>
-    const int MinimumNodePasses = 898;
+    const int MinimumNodePasses = 909;
 }

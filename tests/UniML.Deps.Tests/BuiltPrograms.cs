@@ -6,7 +6,8 @@ namespace UniML.Deps.Tests;
 /// Compiles the C fixtures with gcc once per test run, into a fresh temporary directory:
 /// raw (freestanding static, inline-asm syscalls only), prog (dynamic, RUNPATH $ORIGIN/lib to
 /// libuniml_a.so, which has RPATH $ORIGIN to libuniml_b.so and needs libuniml_gone.so that only
-/// exists under extra/), and prog-static (same source, glibc linked statically).
+/// exists under extra/), prog-static (same source, glibc linked statically), waiter (waits for SIGTERM)
+/// and libuniml_ldso.so (DT_NEEDED ld-linux-x86-64.so.2).
 /// </summary>
 public sealed class BuiltPrograms : IDisposable
 {
@@ -14,6 +15,8 @@ public sealed class BuiltPrograms : IDisposable
     public string Raw => Path.Combine(Directory, "raw");
     public string Dynamic => Path.Combine(Directory, "prog");
     public string Static => Path.Combine(Directory, "prog-static");
+    public string Waiter => Path.Combine(Directory, "waiter");
+    public string LdsoUser => Path.Combine(Directory, "libuniml_ldso.so");
     public string LibDirectory => Path.Combine(Directory, "lib");
     public string ExtraDirectory => Path.Combine(Directory, "extra");
 
@@ -31,6 +34,9 @@ public sealed class BuiltPrograms : IDisposable
         Gcc("-O1", "-fno-stack-protector", "-o", Dynamic, Path.Combine(src, "prog.c"),
             "-L" + LibDirectory, "-Wl,--no-as-needed", "-luniml_a", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib");
         Gcc("-O1", "-fno-stack-protector", "-static", "-DSTATIC_BUILD", "-o", Static, Path.Combine(src, "prog.c"));
+        Gcc("-O1", "-o", Waiter, Path.Combine(src, "waiter.c"));
+        // Needs the loader by DT_NEEDED (as libonnxruntime.so does), so it is reached through ld.so.conf and as libc's PT_INTERP.
+        Gcc("-O1", "-shared", "-fPIC", "-o", LdsoUser, Path.Combine(src, "libb.c"), "-Wl,--no-as-needed", "-l:ld-linux-x86-64.so.2");
     }
 
     /// <summary>Path gcc itself uses for a library, e.g. libc.so.6.</summary>

@@ -80,7 +80,7 @@ public sealed class DependencyClosureTests(BuiltPrograms programs)
     {
         var closure = DependencyClosure.Build([programs.Directory], new LibraryResolver());
 
-        Assert.Equal(Names.Sorted("libuniml_a.so", "libuniml_b.so", "libuniml_gone.so", "prog", "prog-static", "raw"),
+        Assert.Equal(Names.Sorted("libuniml_a.so", "libuniml_b.so", "libuniml_gone.so", "libuniml_ldso.so", "prog", "prog-static", "raw", "waiter"),
             Names.Sorted([.. closure.Roots.Select(r => r.Object.FileName)]));
         Assert.Empty(closure.Missing);
     }
@@ -93,5 +93,52 @@ public sealed class DependencyClosureTests(BuiltPrograms programs)
         string dir = Path.GetDirectoryName(full)!;
         var dirTarget = new DirectoryInfo(dir).ResolveLinkTarget(returnFinalTarget: true);
         return dirTarget is null ? full : Path.Combine(dirTarget.FullName, Path.GetFileName(full));
+    }
+}
+
+[Collection(BuiltProgramsCollection.Name)]
+public sealed class SameFileTwiceTests(BuiltPrograms programs)
+{
+    // libonnxruntime.so's case: a shared library that needs ld-linux-x86-64.so.2 itself finds it through
+    // ld.so.conf; libc.so.6's PT_INTERP (/lib64/ld-linux-x86-64.so.2, reached through the /lib64 -> usr/lib64
+    // and /lib -> usr/lib links) is the same file again. It must be one member, found both ways.
+    [Fact]
+    public void LoaderReachedAsNeededAndAsInterpreterIsOneMember()
+    {
+        var closure = DependencyClosure.Build([programs.LdsoUser], new LibraryResolver());
+
+        var loader = Assert.Single(closure.Members, m => m.Object.FileName == "ld-linux-x86-64.so.2");
+        Assert.Equal([LibrarySource.LdSoConf, LibrarySource.Interpreter], loader.Sources);
+        Assert.Equal(LibrarySource.LdSoConf, loader.Source);
+        Assert.Equal(Names.Sorted("libuniml_ldso.so", "libc.so.6"), Names.Sorted([.. loader.NeededBy]));
+        Assert.Equal(Names.Sorted("libuniml_ldso.so", "libc.so.6", "ld-linux-x86-64.so.2"),
+            Names.Sorted([.. closure.Members.Select(m => m.Object.FileName)]));
+    }
+
+    [Fact]
+    public void RealPathResolvesEveryComponent()
+    {
+        var closure = DependencyClosure.Build(["/lib64/ld-linux-x86-64.so.2"], new LibraryResolver());
+        string real = closure.Roots[0].CanonicalPath;
+        Assert.False(new FileInfo(real).LinkTarget is not null, real);
+        Assert.Equal(Path.GetFullPath(real), real);
+        Assert.DoesNotContain("/lib64/", real);
+    }
+
+    [Fact]
+    public void SymlinkedNamesOfOneRootCountOnce()
+    {
+        string dir = Directory.CreateTempSubdirectory("uniml-deps-links-").FullName;
+        try
+        {
+            Directory.CreateSymbolicLink(Path.Combine(dir, "libdir"), programs.LibDirectory);
+            File.CreateSymbolicLink(Path.Combine(dir, "alias.so"), "./libdir/./libuniml_b.so"); // relative to dir
+            var closure = DependencyClosure.Build(
+                [Path.Combine(programs.LibDirectory, "libuniml_b.so"), Path.Combine(dir, "alias.so"), Path.Combine(dir, "libdir", "libuniml_b.so")],
+                new LibraryResolver());
+
+            Assert.Single(closure.Roots);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 }

@@ -92,3 +92,80 @@ public sealed class SyscallTraceTests(BuiltPrograms programs)
         Assert.Equal(2, trace.Processes);
     }
 }
+
+[Collection(BuiltProgramsCollection.Name)]
+public sealed class StoppedBySignalTests(BuiltPrograms programs)
+{
+    [Fact]
+    public void ProgramThatHandlesSigtermFromOutsideEndsCleanly()
+    {
+        var output = new StringWriter();
+        using var running = SyscallTrace.Start([programs.Waiter], output);
+        WaitForLine(output, "waiting");
+        Assert.True(running.SendSignal(15));
+        var trace = running.WaitForExit();
+
+        Assert.Equal(0, trace.ExitCode);
+        Assert.Null(trace.KilledBy);
+        Assert.Equal("exit code 0", trace.Outcome);
+        Assert.Contains("stopped", output.ToString());
+        var term = Assert.Single(trace.Signals);
+        Assert.Equal(new TracedSignal("SIGTERM", 1, FromOutside: true), term);
+        var byName = trace.Syscalls.ToDictionary(s => s.Name);
+        Assert.True(byName["pause"].Count >= 1);
+        Assert.Equal(1, byName["rt_sigreturn"].Count); // the handler returned
+        Assert.Equal(1, byName["exit_group"].Count);
+    }
+
+    [Fact]
+    public void ProgramKilledBySigtermIsAReportNotAnError()
+    {
+        using var running = SyscallTrace.Start([programs.Waiter, "--default"], new StringWriter());
+        var output = new StringWriter();
+        WaitUntil(() => running.ProgramPid is not null && File.ReadAllText($"/proc/{running.ProgramPid}/cmdline").Contains("waiter"));
+        Thread.Sleep(200); // let it reach pause()
+        Assert.True(running.SendSignal(15));
+        var trace = running.WaitForExit();
+
+        Assert.Equal("SIGTERM", trace.KilledBy);
+        Assert.Equal(128 + 15, trace.ExitCode);
+        Assert.Equal("killed by SIGTERM", trace.Outcome);
+        Assert.DoesNotContain("exit_group", trace.Syscalls.Select(s => s.Name));
+        Assert.True(Assert.Single(trace.Signals).FromOutside);
+    }
+
+    [Fact]
+    public void LogParserReadsTheProgramsEndAndSignalSenders()
+    {
+        string[] log =
+        [
+            "200 execve(\"/srv\", [\"/srv\"], 0x7ffd /* 1 var */) = 0",
+            "201 futex(0x7f, FUTEX_WAIT, 0, NULL <unfinished ...>",
+            "200 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=999, si_uid=0} ---",
+            "201 --- SIGRT_2 {si_signo=SIGRT_2, si_code=SI_TKILL, si_pid=200, si_uid=0} ---",
+            "200 --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=201, si_uid=0} ---",
+            "201 +++ exited with 0 +++",
+            "200 +++ killed by SIGTERM +++",
+        ];
+        var trace = SyscallTrace.FromLog(log, ["/srv"]);
+
+        Assert.Equal("SIGTERM", trace.KilledBy);
+        Assert.Equal(143, trace.ExitCode);
+        Assert.Equal([new TracedSignal("SIGUSR1", 1, false), new TracedSignal("SIGTERM", 1, true), new TracedSignal("SIGRT_2", 1, false)], trace.Signals);
+    }
+
+    internal static void WaitForLine(StringWriter output, string line)
+    {
+        WaitUntil(() => { lock (output) return output.ToString().Contains(line, StringComparison.Ordinal); });
+    }
+
+    internal static void WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 20 s");
+            Thread.Sleep(20);
+        }
+    }
+}

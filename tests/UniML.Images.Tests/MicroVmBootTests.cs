@@ -6,6 +6,7 @@ namespace UniML.Images.Tests;
 
 /// <summary>Builds a microvm image of the guest probe with Debian's cloud kernel, boots it under QEMU
 /// (TCG here), reaches the readiness path through the forwarded port, and powers it off over QMP.</summary>
+[Collection(MicroVmCollection.Name)]
 public sealed class MicroVmBootTests(ITestOutputHelper output)
 {
     // -M microvm boots too (passed here when the host was idle) but hangs silently in most boots under load,

@@ -19,6 +19,18 @@ public sealed partial class AotPublishTests : IDisposable
         try { Directory.Delete(_output, recursive: true); } catch (IOException) { }
     }
 
+    static FileStream PublishLock(string root)
+    {
+        var path = Path.Combine(root, "src", "UniML.Server.App", "obj", "uniml-publish.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(15)) { Thread.Sleep(500); }
+        }
+    }
+
     static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -33,6 +45,9 @@ public sealed partial class AotPublishTests : IDisposable
         var publish = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "publish", "src/UniML.Server.App", "-r", "linux-x64", "-c", "Release", "-o", _output, "-nologo" })
             publish.ArgumentList.Add(a);
+        // The image tests publish the same project from this checkout; share their lock so the two never write
+        // the same obj/ folders at once (same file and protocol as UniML.Images.ServerPublisher).
+        using (PublishLock(root))
         using (var process = Process.Start(publish)!)
         {
             var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using UniML.Deps;
 using UniML.Deps.Reports;
 
@@ -20,22 +21,24 @@ static class DepsCommand
             Description = "ELF files or directories (a Python package, a NuGet package or its runtimes/linux-x64/native). With --trace, the command follows '--'.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var trace = new Option<bool>("--trace") { Description = "Run the command after '--' under strace -f and report the syscalls it made." };
+        var trace = new Option<bool>("--trace") { Description = "Run the command after '--' under strace -f and report the syscalls it made. SIGTERM or SIGINT sent to uniml deps is passed on to the command; a command stopped by a signal is reported, not an error." };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON." };
         var markdown = new Option<bool>("--markdown") { Description = "Write the report as a Markdown section." };
         var target = new Option<string[]>("--target")
         {
-            Description = $"Target(s) to judge against: {string.Join(", ", UnikernelTarget.Names)} (default: all). The exit code is 2 if any is not compatible.",
-            AllowMultipleArgumentsPerToken = true,
+            Description = $"Target to judge against: {string.Join(", ", UnikernelTarget.Names)} (default: all); repeat it or separate names with commas. The exit code is 2 if any is not compatible.",
+            // One name (or comma list) per --target, so `--target nanos FILE` does not take FILE as a target.
+            AllowMultipleArgumentsPerToken = false,
         };
         var libraryPath = new Option<string[]>("--library-path") { Description = "Extra library directories, searched like LD_LIBRARY_PATH." };
         var followDlopen = new Option<bool>("--follow-dlopen") { Description = "Add resolvable dlopen candidates (and their needs) to the closure." };
         var symbols = new Option<bool>("--symbols") { Description = "List every imported symbol with its version in the text report." };
         var title = new Option<string?>("--title") { Description = "Heading of the report." };
+        var jsonFile = new Option<string?>("--json-file") { Description = "Also write the JSON report to this file (whatever format goes to stdout)." };
 
         var command = new Command("deps", "Dependency and syscall analysis: will this program run on that unikernel?");
         command.Arguments.Add(inputs);
-        foreach (var o in new Option[] { trace, json, markdown, target, libraryPath, followDlopen, symbols, title }) command.Options.Add(o);
+        foreach (var o in new Option[] { trace, json, markdown, target, libraryPath, followDlopen, symbols, title, jsonFile }) command.Options.Add(o);
 
         command.SetAction(parseResult =>
         {
@@ -52,7 +55,7 @@ static class DepsCommand
                     .SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries))
                     .Select(UnikernelTarget.Get).Distinct().ToList();
 
-                SyscallTrace? run = doTrace ? SyscallTrace.Run(traced, Console.Error) : null;
+                SyscallTrace? run = doTrace ? TraceForwardingSignals(traced) : null;
 
                 // With --trace and no explicit inputs, analyse the traced program's own closure as well.
                 if (paths.Count == 0 && run is not null && FindOnPath(traced[0]) is { } exe && ElfObject.HasElfMagic(exe))
@@ -68,6 +71,11 @@ static class DepsCommand
                                  ?? (run is not null ? $"uniml deps --trace -- {string.Join(" ", traced)}" : $"uniml deps {string.Join(" ", paths)}");
                 var report = DependencyReport.Create(heading, closure, run, targets);
 
+                if (parseResult.GetValue(jsonFile) is { } jsonPath)
+                {
+                    using var file = File.Create(jsonPath);
+                    JsonReport.Write(report, file);
+                }
                 if (parseResult.GetValue(json))
                 {
                     using var stdout = Console.OpenStandardOutput();
@@ -97,6 +105,24 @@ static class DepsCommand
         });
         return command;
     }
+
+    // SIGTERM or SIGINT sent to `uniml deps` is passed on to the traced program, and uniml deps keeps running:
+    // the program shuts down the way it would when an orchestrator stops it, strace records that shutdown,
+    // and the report is still written. (strace runs with -I4, so it does not die of these signals itself.)
+    static SyscallTrace TraceForwardingSignals(List<string> command)
+    {
+        using var running = SyscallTrace.Start(command, Console.Error);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward(running, 15));
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward(running, 2));
+        return running.WaitForExit();
+    }
+
+    static Action<PosixSignalContext> Forward(RunningTrace running, int signal) => context =>
+    {
+        if (running.HasExited) return;
+        context.Cancel = true;
+        running.SendSignal(signal);
+    };
 
     // Tokens after the first "--" belong to the traced command, the ones before are inputs.
     static (List<string> Inputs, List<string> Command) SplitAtDoubleDash(ParseResult parseResult)

@@ -20,23 +20,24 @@ static class ImageCommand
     {
         var target = new Option<string>("--target") { Description = "microvm | nanos | unikraft | oci", DefaultValueFactory = _ => "microvm" };
         var models = new Option<string[]>("--model") { Description = "Model file or folder, copied to /models (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var server = new Option<string>("--server") { Description = "The NativeAOT server binary (Linux x86_64 ELF).", Required = true };
+        var server = new Option<string?>("--server") { Description = "The NativeAOT server binary (Linux x86_64 ELF); default: this checkout's src/UniML.Server.App, published on demand (cached)." };
         var kernel = new Option<string?>("--kernel") { Description = "bzImage to use instead of Debian's cloud kernel (microvm)." };
         var modules = new Option<string?>("--modules") { Description = "Module tree (lib/modules/VERSION) for --kernel." };
         var output = new Option<string>("--output", "-o") { Description = "Output folder.", Required = true };
         var port = new Option<int>("--guest-port") { Description = "Port the server listens on in the guest.", DefaultValueFactory = _ => 8000 };
         var machine = new Option<string>("--machine") { Description = "QEMU machine for microvm images: pc | microvm (microvm boots hang often under TCG).", DefaultValueFactory = _ => "pc" };
         var serverArgs = new Option<string[]>("--server-arg") { Description = "Argument passed to the server (repeatable)." };
+        var noSyscallCheck = new Option<bool>("--no-syscall-check") { Description = "nanos: skip tracing the server's syscalls against Nanos' list at build time." };
         var command = new Command("build", "Pack the server, its libraries and models into an image.")
         {
-            target, models, server, kernel, modules, output, port, machine, serverArgs,
+            target, models, server, kernel, modules, output, port, machine, serverArgs, noSyscallCheck,
         };
         command.SetAction(parse => Guarded(() =>
         {
             var manifest = new ImageBuilder(Console.Error.WriteLine).Build(new ImageBuildOptions
             {
                 Target = ImageBuilder.ParseTarget(parse.GetValue(target)!),
-                ServerPath = parse.GetValue(server)!,
+                ServerPath = ServerBinary.Resolve(parse.GetValue(server), Console.Error.WriteLine),
                 Models = parse.GetValue(models) ?? [],
                 OutputDirectory = parse.GetValue(output)!,
                 KernelPath = parse.GetValue(kernel),
@@ -44,6 +45,7 @@ static class ImageCommand
                 GuestPort = parse.GetValue(port),
                 Machine = parse.GetValue(machine)!,
                 ServerArguments = parse.GetValue(serverArgs) ?? [],
+                CheckNanosSyscalls = !parse.GetValue(noSyscallCheck),
             });
             Console.WriteLine(ImageInspector.Format(manifest));
             return 0;
@@ -122,7 +124,7 @@ static class ImageCommand
     }
 
     /// <summary>Input and environment problems are reported as one clear line and exit code 1.</summary>
-    private static int Guarded(Func<int> action)
+    internal static int Guarded(Func<int> action)
     {
         try
         {

@@ -27,7 +27,7 @@ public static class JsonReport
                 w.WriteString("canonicalPath", m.CanonicalPath);
                 w.WriteString("fileName", obj.FileName);
                 w.WriteNumber("size", obj.FileSize);
-                w.WriteString("foundVia", m.Source.ToString());
+                Strings(w, "foundVia", m.Sources.Select(s => s.ToString()));
                 w.WriteString("kind", obj.IsStatic ? "static-executable" : obj.IsSharedLibrary ? "shared-library" : "dynamic-executable");
                 if (obj.Soname is not null) w.WriteString("soname", obj.Soname);
                 if (obj.Interpreter is not null) w.WriteString("interpreter", obj.Interpreter);
@@ -90,6 +90,17 @@ public static class JsonReport
             w.WriteStartObject("trace");
             Strings(w, "command", trace.Command);
             w.WriteNumber("exitCode", trace.ExitCode);
+            if (trace.KilledBy is null) w.WriteNull("killedBy"); else w.WriteString("killedBy", trace.KilledBy);
+            w.WriteStartArray("signals");
+            foreach (var s in trace.Signals)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", s.Name);
+                w.WriteNumber("count", s.Count);
+                w.WriteBoolean("fromOutside", s.FromOutside);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteNumber("processes", trace.Processes);
             w.WriteString("strace", trace.StraceVersion);
             w.WriteStartArray("syscalls");

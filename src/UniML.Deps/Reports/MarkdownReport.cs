@@ -20,7 +20,7 @@ public static class MarkdownReport
                 var m = o.Member;
                 var imports = string.Join("; ", ReportFacts.ImportsByLibrary(closure, m.Object)
                     .Select(g => $"{g.Library}: {g.Symbols.Count} ({ReportFacts.VersionSummary(g.Symbols)})"));
-                w.WriteLine($"| `{m.Object.FileName}` | {ReportFacts.Size(m.Object.FileSize)} | {m.Source} | {o.ResolvedSites}/{o.UnresolvedSites} | {o.Direct.Count} | {o.ViaImports.Count} | {Escape(imports)} |");
+                w.WriteLine($"| `{m.Object.FileName}` | {ReportFacts.Size(m.Object.FileSize)} | {string.Join(", ", m.Sources)} | {o.ResolvedSites}/{o.UnresolvedSites} | {o.Direct.Count} | {o.ViaImports.Count} | {Escape(imports)} |");
             }
             w.WriteLine();
             foreach (var missing in closure.Missing)
@@ -46,8 +46,23 @@ public static class MarkdownReport
         if (report.Trace is { } trace)
         {
             w.WriteLine($"Traced workload: `{string.Join(" ", trace.Command.Select(a => a.Contains(' ') ? $"'{a}'" : a))}` " +
-                        $"(exit code {trace.ExitCode}, {trace.Processes} threads/processes): **{trace.Syscalls.Count} distinct syscalls**.");
+                        $"({trace.Outcome}, {trace.Processes} threads/processes): **{trace.Syscalls.Count} distinct syscalls**.");
             w.WriteLine();
+            if (report.Closure is not null)
+            {
+                var unpredicted = trace.Numbers.Where(n => !report.StaticRequired.Contains(n)).ToList();
+                var outside = unpredicted.Where(n => !report.CRuntimeBound.Contains(n)).ToList();
+                w.WriteLine(unpredicted.Count == 0
+                    ? "Every traced syscall is in the static set."
+                    : $"Traced but not in the static set ({unpredicted.Count}): {Code(unpredicted)}; " +
+                      (outside.Count == 0 ? "all of them are within libc/ld.so's own sites (the upper bound)." : $"outside even libc/ld.so's sites: {Code(outside)}."));
+                w.WriteLine();
+            }
+            if (trace.Signals.Count > 0)
+            {
+                w.WriteLine("Signals delivered: " + string.Join(", ", trace.Signals.Select(ReportFacts.Signal)) + ".");
+                w.WriteLine();
+            }
             w.WriteLine("| syscall | calls | failed | first errno |");
             w.WriteLine("|---|---:|---:|---|");
             foreach (var s in trace.Syscalls)

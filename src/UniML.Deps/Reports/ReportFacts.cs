@@ -32,6 +32,9 @@ static class ReportFacts
         return versions.Count == 0 ? "unversioned" : versions.Count == 1 ? versions[0] : $"{versions[0]} .. {versions[^1]}";
     }
 
+    public static string Signal(TracedSignal s) =>
+        $"{s.Name} ×{s.Count}" + (s.FromOutside ? " (sent from outside the traced processes)" : "");
+
     public static string Status(TargetVerdict v) =>
         v.IsCompatible ? (v.Stubbed.Count > 0 || v.Conditional.Count > 0 ? "compatible (with stubs)" : "compatible") : "NOT compatible";
 

@@ -16,7 +16,7 @@ public static class TextReport
             foreach (var o in report.Objects)
             {
                 var m = o.Member;
-                w.WriteLine($"  {Trim(m.Object.FileName, 36),-36} {ReportFacts.Size(m.Object.FileSize),10}  {m.Source,-11} {$"{o.ResolvedSites}/{o.UnresolvedSites}",14}  {o.Direct.Count,6} {o.ViaImports.Count,8}  {m.Object.Path}");
+                w.WriteLine($"  {Trim(m.Object.FileName, 36),-36} {ReportFacts.Size(m.Object.FileSize),10}  {string.Join(",", m.Sources),-11} {$"{o.ResolvedSites}/{o.UnresolvedSites}",14}  {o.Direct.Count,6} {o.ViaImports.Count,8}  {m.Object.Path}");
             }
             foreach (var missing in closure.Missing)
                 w.WriteLine($"  MISSING {missing.Name} (needed by {string.Join(", ", missing.NeededBy)})");
@@ -59,7 +59,8 @@ public static class TextReport
         if (report.Trace is { } trace)
         {
             w.WriteLine();
-            w.WriteLine($"Traced: {string.Join(" ", trace.Command)}  (exit code {trace.ExitCode}, {trace.Processes} threads/processes, {trace.StraceVersion})");
+            w.WriteLine($"Traced: {string.Join(" ", trace.Command)}  ({trace.Outcome}, {trace.Processes} threads/processes, {trace.StraceVersion})");
+            if (trace.Signals.Count > 0) w.WriteLine("  signals delivered: " + string.Join(", ", trace.Signals.Select(ReportFacts.Signal)));
             w.WriteLine($"  {"syscall",-24} {"calls",10} {"failed",8}  first errno");
             foreach (var s in trace.Syscalls)
                 w.WriteLine($"  {s.Name,-24} {s.Count,10} {s.Failures,8}  {s.FirstErrno ?? ""}");

@@ -1,3 +1,4 @@
+using UniML.Engine.Internals.ShapeInference;
 using UniML.Engine.Operators;
 
 namespace UniML.Engine.Internals;
@@ -24,6 +25,9 @@ internal sealed class CompiledGraph
     /// <summary>Names of the graph's inputs, in order (formal inputs, then captured outer-scope names for subgraphs).</summary>
     public required string[] InputNames { get; init; }
     public required string[] OutputNames { get; init; }
+
+    /// <summary>What load-time shape inference knows about each value (by id); empty for the throwaway graphs of constant folding.</summary>
+    public InferredType[] ValueTypes { get; init; } = [];
 
     public int ValueCount => ValueNames.Length;
 

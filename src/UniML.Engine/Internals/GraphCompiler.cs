@@ -1,3 +1,4 @@
+using UniML.Engine.Internals.ShapeInference;
 using UniML.Engine.Operators;
 using UniML.Onnx;
 using UniML.Onnx.Protos;
@@ -16,6 +17,8 @@ internal sealed class GraphCompiler
     readonly string _modelName;
     readonly List<OperatorId> _unsupported = new();
     readonly List<string> _reasons = new();
+    ShapeInferencePass? _shapes; // the innermost graph being compiled (subgraphs compile inside their node's kernel factory)
+    int _freshDims;
 
     public GraphCompiler(IReadOnlyDictionary<string, int> opsets, string? baseDirectory, string modelName)
     {
@@ -32,14 +35,31 @@ internal sealed class GraphCompiler
         var initializerNames = new HashSet<string>(graph.Initializer.Select(t => t.Name));
         inputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
         var compiled = Compile(graph, inputs.Select(i => i.Name).ToList(), []);
+        Main = compiled;
         if (_unsupported.Count > 0)
             throw new UnsupportedOperatorException(_unsupported.ToArray(), _reasons.ToArray());
         return compiled;
     }
 
+    /// <summary>The main graph once compiled, even when unsupported operators then fail the load (its shapes serve `uniml info`).</summary>
+    public CompiledGraph? Main { get; private set; }
+
+    Dim FreshDim() => Dim.Fresh(++_freshDims);
+
     CompiledGraph Compile(GraphProto graph, IReadOnlyList<string> formalInputs, IReadOnlyList<string> captured)
     {
+        var outer = _shapes;
+        try { return CompileScope(graph, formalInputs, captured, outer); }
+        finally { _shapes = outer; }
+    }
+
+    CompiledGraph CompileScope(GraphProto graph, IReadOnlyList<string> formalInputs, IReadOnlyList<string> captured, ShapeInferencePass? outerShapes)
+    {
         var ids = new Dictionary<string, int>();
+        var shapes = _shapes = new ShapeInferencePass(graph, ids, outerShapes, FreshDim, _modelName);
+        var declaredInputs = new Dictionary<string, TypeProto>();
+        foreach (var vi in graph.Input)
+            if (vi.Type is not null) declaredInputs.TryAdd(vi.Name, vi.Type);
         var names = new List<string>();
         var constants = new List<Value?>();
         var declaredTypes = new Dictionary<string, TypeProto>();
@@ -63,6 +83,7 @@ internal sealed class GraphCompiler
             // A subgraph may list an outer value both as captured and formal only by mistake; keep the formal one.
             if (ids.TryGetValue(inputNames[i], out var existing)) { inputIds[i] = existing; continue; }
             inputIds[i] = Define(inputNames[i], null);
+            shapes.DefineInput(inputIds[i], declaredInputs.GetValueOrDefault(inputNames[i]), i >= formalInputs.Count ? inputNames[i] : null);
         }
         if (graph.SparseInitializer.Count > 0)
             throw new ModelLoadException($"{_modelName}: sparse initializers are not supported ('{graph.SparseInitializer[0].Values?.Name}')");
@@ -75,7 +96,8 @@ internal sealed class GraphCompiler
             if (ids.TryGetValue(init.Name, out var id))
                 constants[id] = tensor; // an input with a default value: UniML treats it as a constant
             else
-                Define(init.Name, tensor);
+                id = Define(init.Name, tensor);
+            shapes.DefineConstant(id, tensor);
         }
 
         var order = TopologicalOrder(graph, ids.Keys.ToHashSet());
@@ -120,15 +142,24 @@ internal sealed class GraphCompiler
                 outputs[i] = node.Output[i].Length == 0 ? -1 : Define(node.Output[i], null);
 
             var kernel = SelectKernel(node, capturedByNode, inputTypes, inputShapes, constantInputs);
-            if (kernel is null) continue; // recorded as unsupported; compilation goes on to find the rest
+            var domain = NormalizeDomain(node.Domain);
+            int opset = _opsets.TryGetValue(domain, out var o) ? o : 1;
+            if (kernel is null)
+            {
+                // Recorded as unsupported; compilation goes on to find the rest (and to infer shapes for `uniml info`).
+                shapes.InferNode(node, domain, opset, outputs);
+                continue;
+            }
             bool foldable = _unsupported.Count == 0 && kernel.IsDeterministic && outputs.All(o => o >= 0)
                 && inputs.All(id => id < 0 || (constants[id] is not null && !inputIds.Contains(id)));
             if (foldable)
             {
                 var folded = FoldNode(kernel, inputs.Select(id => id < 0 ? null : constants[id]).ToArray(), outputs.Length, Label(node));
                 for (int i = 0; i < outputs.Length; i++) constants[outputs[i]] = folded[i];
+                shapes.RecordFolded(node, outputs, folded, Label(node));
                 continue;
             }
+            shapes.InferNode(node, domain, opset, outputs);
             steps.Add(new Step
             {
                 Index = steps.Count,
@@ -148,7 +179,8 @@ internal sealed class GraphCompiler
         }
 
         var constantArray = constants.ToArray();
-        return Plan(steps, names.ToArray(), constantArray, inputIds, outputIds, inputNames, graph.Output.Select(o => o.Name).ToArray());
+        return Plan(steps, names.ToArray(), constantArray, inputIds, outputIds, inputNames, graph.Output.Select(o => o.Name).ToArray(),
+            shapes.ToArray(names.Count));
     }
 
     static int[]? StaticShape(TensorShapeProto? shape)
@@ -340,7 +372,7 @@ internal sealed class GraphCompiler
     }
 
     static CompiledGraph Plan(List<Step> stepList, string[] names, Value?[] constants, int[] inputIds, int[] outputIds,
-        string[] inputNames, string[] outputNames)
+        string[] inputNames, string[] outputNames, InferredType[] valueTypes)
     {
         var steps = new Step[stepList.Count];
         for (int i = 0; i < steps.Length; i++)
@@ -390,7 +422,7 @@ internal sealed class GraphCompiler
         return new CompiledGraph
         {
             ValueNames = names, Constants = constants, Steps = steps, InputIds = inputIds, OutputIds = outputIds,
-            BufferOf = bufferOf, BufferCount = bufferCount, InputNames = inputNames, OutputNames = outputNames,
+            BufferOf = bufferOf, BufferCount = bufferCount, InputNames = inputNames, OutputNames = outputNames, ValueTypes = valueTypes,
         };
     }
 }

@@ -138,7 +138,7 @@ internal static partial class OperatorRegistry
         Op("Unsqueeze", [1, 11, 13, 21], Unsqueeze.Create),
         Op("Upsample", [7, 9, 10], Resize.CreateUpsample),
 
-        // == Neural-network layers: MatMul/Gemm, convolution, pooling, normalisation, recurrent ==
+        // == Neural-network layers: MatMul/Gemm, convolution, pooling, normalisation, recurrent, quantised, detection and sampling ==
         Op("MatMul", [1, 9, 13], MatMul.Create),
         Op("Gemm", [1, 6, 7, 9, 11, 13], GemmOperator.Create),
         Op("Conv", [1, 11, 22], Conv.Create),
@@ -167,6 +167,8 @@ internal static partial class OperatorRegistry
         Op("ConvInteger", [10], ConvInteger.Create),
         Op("QLinearConv", [10], ConvInteger.QLinear),
         Op("NonMaxSuppression", [10, 11], NonMaxSuppression.Create),
+        Op("RoiAlign", [10, 16, 22], RoiAlign.Create),
+        Op("GridSample", [16, 20, 22], GridSample.Create),
 
         // == Control flow and sequences ==
         Op("ConcatFromSequence", [11], Sequence.ConcatFrom),
@@ -175,7 +177,7 @@ internal static partial class OperatorRegistry
         Op("Optional", [15], Optional.Create),
         Op("OptionalGetElement", [15, 18], Optional.GetElement),
         Op("OptionalHasElement", [15, 18], Optional.HasElement),
-        Op("Scan", [8, 9, 11, 16, 19, 21], Scan.Create, minSupported: 9),
+        Op("Scan", [8, 9, 11, 16, 19, 21], Scan.Create),
         Op("SequenceAt", [11], Sequence.At),
         Op("SequenceConstruct", [11], Sequence.Construct),
         Op("SequenceEmpty", [11], Sequence.Empty),

@@ -96,6 +96,22 @@ internal static class Conversion
         }
     }
 
+    /// <summary>
+    /// A float, double or float16 tensor's elements as floats, for kernels that compute in float: the tensor's
+    /// own elements when it is float (no copy), else converted into <paramref name="scratch"/>.
+    /// </summary>
+    public static ReadOnlySpan<float> AsFloats(Tensor source, Span<float> scratch)
+    {
+        switch (source.Type)
+        {
+            case ElementType.Float: return source.Span<float>();
+            case ElementType.Double: TensorPrimitives.ConvertTruncating<double, float>(source.Span<double>(), scratch); break;
+            case ElementType.Float16: TensorPrimitives.ConvertToSingle(source.Span<Half>(), scratch); break;
+            default: throw new InferenceException($"expected a float, double or float16 tensor, got {source.TypeName}");
+        }
+        return scratch[..source.Length];
+    }
+
     /// <summary>Reads any numeric tensor as doubles (for mixed-type kernels such as Pow).</summary>
     public static void ToDouble(Tensor source, Span<double> destination)
     {

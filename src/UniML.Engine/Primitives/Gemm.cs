@@ -15,6 +15,8 @@ internal readonly ref struct GemmOperand
     public readonly int Stride;
     public readonly bool Transposed;
     public readonly PackedMatrix? Packed;
+    /// <summary>Data is a B operand already in the packed layout (<see cref="Gemm.PackedBLength"/> floats), e.g. written by im2col.</summary>
+    public readonly bool PackedInData;
 
     public GemmOperand(ReadOnlySpan<float> data, int stride, bool transposed)
     {
@@ -22,11 +24,25 @@ internal readonly ref struct GemmOperand
         Stride = stride;
         Transposed = transposed;
         Packed = null;
+        PackedInData = false;
     }
+
+    GemmOperand(ReadOnlySpan<float> packedB)
+    {
+        Data = packedB;
+        Stride = 0;
+        Transposed = false;
+        Packed = null;
+        PackedInData = true;
+    }
+
+    /// <summary>A B operand written directly in the packed layout for this multiply's k and n.</summary>
+    public static GemmOperand PackedB(ReadOnlySpan<float> data) => new(data);
 
     public GemmOperand(PackedMatrix packed)
     {
         Packed = packed;
+        PackedInData = false;
         Data = default;
         Stride = 0;
         Transposed = false;
@@ -94,6 +110,9 @@ internal static class Gemm
         return size;
     }
 
+    /// <summary>Floats of a k×n B operand in the packed layout: for each k-block of KC rows, NR-column panels of that block's rows.</summary>
+    public static int PackedBLength(int k, int n) => RoundUp(n, NR) * k;
+
     /// <summary>Packs op(A), an m×k matrix, for use as the A operand.</summary>
     public static PackedMatrix PackA(ReadOnlySpan<float> a, int stride, bool transposed, int m, int k)
     {
@@ -142,24 +161,29 @@ internal static class Gemm
         Validate(m, n, k, a, b, c, ldc);
         var pa = a.Packed;
         var pb = b.Packed;
+        int threads = MaxThreads;
+        bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold && m > MC;
+        // A row-major A is read in place: the microkernel broadcasts one element per row and k step, so
+        // packing it would only copy it (the copy cost more than it saved for the small k of inference models).
+        bool rawA = pa is null && !a.Transposed && !parallel;
         int kcMax = Math.Min(KC, k);
-        int aSize = pa is null ? Math.Min(RoundUp(m, MR), MC) * kcMax : 0;
-        int bSize = pb is null ? Math.Min(RoundUp(n, NR), NC) * kcMax : 0;
+        int aSize = pa is null && !rawA ? Math.Min(RoundUp(m, MR), MC) * kcMax : 0;
+        bool bPre = pb is not null || b.PackedInData;
+        int bOuterPadded = pb?.OuterPadded ?? RoundUp(n, NR);
+        int bSize = !bPre ? Math.Min(RoundUp(n, NR), NC) * kcMax : 0;
         if (workspace.Length < aSize + bSize)
             throw new ArgumentException($"GEMM workspace of {workspace.Length} floats is smaller than {aSize + bSize}");
         var aBuffer = workspace.Slice(0, aSize);
         var bBuffer = workspace.Slice(aSize, bSize);
-        int threads = MaxThreads;
-        bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold && m > MC;
 
         fixed (float* cBase = c)
         fixed (float* aRaw = a.Data)
         fixed (float* aPackedBase = pa is null ? default : pa.Data)
-        fixed (float* bPackedBase = pb is null ? default : pb.Data)
+        fixed (float* bPackedBase = pb is null ? b.Data : pb.Data)
         fixed (float* aBuf = aBuffer)
         fixed (float* bBuf = bBuffer)
         {
-            int ncStep = pb is null ? NC : RoundUp(n, NR);
+            int ncStep = !bPre ? NC : RoundUp(n, NR);
             for (int jc = 0; jc < n; jc += ncStep)
             {
                 int ncb = Math.Min(ncStep, n - jc);
@@ -167,12 +191,12 @@ internal static class Gemm
                 {
                     int kcb = Math.Min(KC, k - pc);
                     float* bBlock;
-                    if (pb is null)
+                    if (!bPre)
                     {
                         PackBBlock(b.Data, b.Stride, b.Transposed, jc, ncb, pc, kcb, bBuffer);
                         bBlock = bBuf;
                     }
-                    else bBlock = bPackedBase + (long)pc * pb.OuterPadded + (long)jc * kcb;
+                    else bBlock = bPackedBase + (long)pc * bOuterPadded + (long)jc * kcb;
                     float blockBeta = pc == 0 ? beta : 1f;
 
                     if (parallel)
@@ -183,6 +207,12 @@ internal static class Gemm
                     for (int ic = 0; ic < m; ic += MC)
                     {
                         int mcb = Math.Min(MC, m - ic);
+                        float* cBlock = cBase + (long)ic * ldc + jc;
+                        if (rawA)
+                        {
+                            MacroKernel<RowMajorA>(mcb, ncb, kcb, alpha, blockBeta, aRaw + (long)ic * a.Stride + pc, a.Stride, bBlock, cBlock, ldc);
+                            continue;
+                        }
                         float* aBlock;
                         if (pa is null)
                         {
@@ -190,7 +220,7 @@ internal static class Gemm
                             aBlock = aBuf;
                         }
                         else aBlock = aPackedBase + (long)pc * pa.OuterPadded + (long)ic * kcb;
-                        MacroKernel(mcb, ncb, kcb, alpha, blockBeta, aBlock, bBlock, cBase + (long)ic * ldc + jc, ldc);
+                        MacroKernel<PackedA>(mcb, ncb, kcb, alpha, blockBeta, aBlock, 0, bBlock, cBlock, ldc);
                     }
                 }
             }
@@ -232,11 +262,11 @@ internal static class Gemm
                     rented = ArrayPool<float>.Shared.Rent(RoundUp(mcb, MR) * K);
                     PackABlock(new ReadOnlySpan<float>((float*)ARaw, ALength), AStride, ATransposed, ic, mcb, Pc, K, rented);
                     fixed (float* p = rented)
-                        MacroKernel(mcb, N, K, Alpha, Beta, p, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
+                        MacroKernel<PackedA>(mcb, N, K, Alpha, Beta, p, 0, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
                     return;
                 }
                 aBlock = (float*)APacked + (long)Pc * Packed.OuterPadded + (long)ic * K;
-                MacroKernel(mcb, N, K, Alpha, Beta, aBlock, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
+                MacroKernel<PackedA>(mcb, N, K, Alpha, Beta, aBlock, 0, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
             }
             finally
             {
@@ -256,6 +286,10 @@ internal static class Gemm
         if (b.Packed is { } pb)
         {
             if (pb.IsA || pb.Outer != n || pb.K != k) throw new ArgumentException("packed B does not match the multiply's shape");
+        }
+        else if (b.PackedInData)
+        {
+            if (b.Data.Length < PackedBLength(k, n)) throw new ArgumentException("packed B is smaller than its shape");
         }
         else if (RequiredLength(b.Transposed ? n : k, b.Transposed ? k : n, b.Stride) > b.Data.Length)
             throw new ArgumentException("B is smaller than its shape");
@@ -329,7 +363,8 @@ internal static class Gemm
         }
     }
 
-    static unsafe void MacroKernel(int mc, int nc, int kc, float alpha, float beta, float* a, float* b, float* c, int ldc)
+    static unsafe void MacroKernel<TA>(int mc, int nc, int kc, float alpha, float beta, float* a, int lda, float* b, float* c, int ldc)
+        where TA : struct, IALayout
     {
         int nr = NR;
         bool wide = nr == 32;
@@ -340,30 +375,43 @@ internal static class Gemm
             for (int ir = 0; ir < mc; ir += MR)
             {
                 int rows = Math.Min(MR, mc - ir);
-                float* aPanel = a + (long)ir * kc;
+                float* aPanel = a + TA.PanelOffset(ir, kc, lda);
                 float* cTile = c + (long)ir * ldc + jr;
-                if (wide)
+                if (wide && cols <= 16)
+                {
+                    // A narrow last panel (e.g. 10 classes): one vector per row, half the FMAs of the full tile.
+                    switch (rows)
+                    {
+                        case 6: Tile512Narrow<R6, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 5: Tile512Narrow<R5, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 4: Tile512Narrow<R4, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 3: Tile512Narrow<R3, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 2: Tile512Narrow<R2, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        default: Tile512Narrow<R1, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                    }
+                }
+                else if (wide)
                 {
                     switch (rows)
                     {
-                        case 6: Tile512<R6>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile512<R5>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile512<R4>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile512<R3>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile512<R2>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile512<R1>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 6: Tile512<R6, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 5: Tile512<R5, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 4: Tile512<R4, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 3: Tile512<R3, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 2: Tile512<R2, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        default: Tile512<R1, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
                     }
                 }
                 else
                 {
                     switch (rows)
                     {
-                        case 6: Tile256<R6>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile256<R5>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile256<R4>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile256<R3>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile256<R2>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile256<R1>(kc, aPanel, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 6: Tile256<R6, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 5: Tile256<R5, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 4: Tile256<R4, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 3: Tile256<R3, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        case 2: Tile256<R2, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
+                        default: Tile256<R1, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
                     }
                 }
             }
@@ -379,23 +427,50 @@ internal static class Gemm
     struct R5 : IRows { public static int Count => 5; }
     struct R6 : IRows { public static int Count => 6; }
 
+    /// <summary>Where the microkernel finds A(r, p): a packed MR-row panel or a row-major matrix read in place.</summary>
+    interface IALayout
+    {
+        /// <summary>Offset of the panel starting at row <paramref name="row"/>.</summary>
+        static abstract long PanelOffset(int row, int kc, int lda);
+        /// <summary>Offset of row r within a panel.</summary>
+        static abstract int Row(int r, int lda);
+        /// <summary>Advance per k step.</summary>
+        static abstract int Step { get; }
+    }
+
+    struct PackedA : IALayout
+    {
+        public static long PanelOffset(int row, int kc, int lda) => (long)row * kc;
+        public static int Row(int r, int lda) => r;
+        public static int Step => MR;
+    }
+
+    struct RowMajorA : IALayout
+    {
+        public static long PanelOffset(int row, int kc, int lda) => (long)row * lda;
+        public static int Row(int r, int lda) => r * lda;
+        public static int Step => 1;
+    }
+
     /// <summary>Up to 6×32 tile: 12 zmm accumulators, two B vectors and one broadcast of A per k step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile512<TR>(int kc, float* a, float* b, float* c, int ldc, int cols, float alpha, float beta) where TR : struct, IRows
+    static unsafe void Tile512<TR, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, int cols, float alpha, float beta)
+        where TR : struct, IRows where TA : struct, IALayout
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += 32)
+        int o1 = TA.Row(1, lda), o2 = TA.Row(2, lda), o3 = TA.Row(3, lda), o4 = TA.Row(4, lda), o5 = TA.Row(5, lda);
+        for (int p = 0; p < kc; p++, a += TA.Step, b += 32)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             var av = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
-            if (TR.Count > 1) { av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            if (TR.Count > 2) { av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            if (TR.Count > 3) { av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            if (TR.Count > 4) { av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            if (TR.Count > 5) { av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TR.Count > 1) { av = Vector512.Create(a[o1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TR.Count > 2) { av = Vector512.Create(a[o2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TR.Count > 3) { av = Vector512.Create(a[o3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TR.Count > 4) { av = Vector512.Create(a[o4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TR.Count > 5) { av = Vector512.Create(a[o5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
         }
         // Every accumulator is stored before any call, so none is live across one (which would make the
         // JIT spill them inside the k-loop).
@@ -419,6 +494,55 @@ internal static class Gemm
         StorePartial(c, ldc, tile, 32, TR.Count, cols, alpha, beta);
     }
 
+    /// <summary>Up to 6×16 tile over the first half of a 32-wide B panel, for a last panel of at most 16 columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void Tile512Narrow<TR, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, int cols, float alpha, float beta)
+        where TR : struct, IRows where TA : struct, IALayout
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        int o1 = TA.Row(1, lda), o2 = TA.Row(2, lda), o3 = TA.Row(3, lda), o4 = TA.Row(4, lda), o5 = TA.Row(5, lda);
+        for (int p = 0; p < kc; p++, a += TA.Step, b += 32)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            if (TR.Count > 1) c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o1]), b0, c1);
+            if (TR.Count > 2) c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o2]), b0, c2);
+            if (TR.Count > 3) c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o3]), b0, c3);
+            if (TR.Count > 4) c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o4]), b0, c4);
+            if (TR.Count > 5) c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o5]), b0, c5);
+        }
+        if (cols == 16)
+        {
+            Store512(c, c0, alpha, beta);
+            if (TR.Count > 1) Store512(c + ldc, c1, alpha, beta);
+            if (TR.Count > 2) Store512(c + 2 * ldc, c2, alpha, beta);
+            if (TR.Count > 3) Store512(c + 3 * ldc, c3, alpha, beta);
+            if (TR.Count > 4) Store512(c + 4 * ldc, c4, alpha, beta);
+            if (TR.Count > 5) Store512(c + 5 * ldc, c5, alpha, beta);
+            return;
+        }
+        float* tile = stackalloc float[MR * 16];
+        c0.Store(tile);
+        if (TR.Count > 1) c1.Store(tile + 16);
+        if (TR.Count > 2) c2.Store(tile + 2 * 16);
+        if (TR.Count > 3) c3.Store(tile + 3 * 16);
+        if (TR.Count > 4) c4.Store(tile + 4 * 16);
+        if (TR.Count > 5) c5.Store(tile + 5 * 16);
+        StorePartial(c, ldc, tile, 16, TR.Count, cols, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Store512(float* c, Vector512<float> v, float alpha, float beta)
+    {
+        if (alpha != 1) v *= alpha;
+        if (beta != 0)
+        {
+            if (beta == 1) v += Vector512.Load(c);
+            else v = Vector512.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), v);
+        }
+        v.Store(c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, float alpha, float beta)
     {
@@ -434,21 +558,23 @@ internal static class Gemm
 
     /// <summary>Up to 6×16 tile: 12 ymm accumulators (fits the 16 AVX2 registers with B and A).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile256<TR>(int kc, float* a, float* b, float* c, int ldc, int cols, float alpha, float beta) where TR : struct, IRows
+    static unsafe void Tile256<TR, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, int cols, float alpha, float beta)
+        where TR : struct, IRows where TA : struct, IALayout
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += 16)
+        int o1 = TA.Row(1, lda), o2 = TA.Row(2, lda), o3 = TA.Row(3, lda), o4 = TA.Row(4, lda), o5 = TA.Row(5, lda);
+        for (int p = 0; p < kc; p++, a += TA.Step, b += 16)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
             var av = Vector256.Create(a[0]);
             c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            if (TR.Count > 1) { av = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
-            if (TR.Count > 2) { av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
-            if (TR.Count > 3) { av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
-            if (TR.Count > 4) { av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
-            if (TR.Count > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
+            if (TR.Count > 1) { av = Vector256.Create(a[o1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
+            if (TR.Count > 2) { av = Vector256.Create(a[o2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
+            if (TR.Count > 3) { av = Vector256.Create(a[o3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
+            if (TR.Count > 4) { av = Vector256.Create(a[o4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TR.Count > 5) { av = Vector256.Create(a[o5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
         }
         // Every accumulator is stored before any call, so none is live across one (which would make the
         // JIT spill them inside the k-loop).

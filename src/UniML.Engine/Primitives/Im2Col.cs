@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace UniML.Engine.Primitives;
 
 /// <summary>
@@ -13,6 +16,115 @@ internal static class Im2Col
         ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> padBegin, ReadOnlySpan<int> outDims, Span<T> col)
         where T : unmanaged
         => Walk<T, CopyOp<T>>(image, default, imageDims, channels, kernel, strides, dilations, padBegin, outDims, col);
+
+    /// <summary>
+    /// 2-D im2col written straight into the SGEMM's packed B layout (<see cref="Gemm.PackedBLength"/> floats
+    /// for k = channels·kh·kw, n = outH·outW), so the multiply does not copy the column matrix a second time.
+    /// </summary>
+    public static unsafe void ExpandPacked2D(ReadOnlySpan<float> image, int height, int width, int channels, int kh, int kw,
+        int strideH, int strideW, int dilationH, int dilationW, int padTop, int padLeft, int outH, int outW, Span<float> packed)
+    {
+        int nr = Gemm.NR, kcMax = Gemm.KC;
+        int k = channels * kh * kw, n = outH * outW;
+        int np = (n + nr - 1) / nr * nr;
+        if (packed.Length < Gemm.PackedBLength(k, n) || image.Length < channels * height * width)
+            throw new ArgumentException("im2col operands are smaller than their shapes");
+        fixed (float* src = image)
+        fixed (float* dst = packed)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                int c = p / (kh * kw), ki = p / kw % kh, kj = p % kw;
+                int pc = p / kcMax * kcMax, kcb = Math.Min(kcMax, k - pc);
+                var row = new PanelRow(dst + (long)pc * np + (long)(p - pc) * nr, kcb * nr, nr);
+                int colOffset = kj * dilationW - padLeft;
+                // Output columns ox whose image column ox·s + colOffset lies in [0, width).
+                int lo = colOffset >= 0 ? 0 : (-colOffset + strideW - 1) / strideW;
+                int hi = width - colOffset <= 0 ? 0 : Math.Min(outW, (width - colOffset - 1) / strideW + 1);
+                if (hi < lo) hi = lo;
+                float* plane = src + (long)c * height * width;
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    int iy = oy * strideH - padTop + ki * dilationH;
+                    if ((uint)iy >= (uint)height || hi == lo) { row.Zeros(outW); continue; }
+                    row.Zeros(lo);
+                    row.Values(plane + (long)iy * width + colOffset + lo * strideW, strideW, hi - lo);
+                    row.Zeros(outW - hi);
+                }
+                row.Zeros(np - n);
+            }
+        }
+    }
+
+    /// <summary>One row of a packed B operand: NR-wide pieces, one per panel, <c>panelStride</c> floats apart.</summary>
+    unsafe struct PanelRow(float* start, int panelStride, int nr)
+    {
+        float* _panel = start;
+        int _lane;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Zeros(int count)
+        {
+            while (count > 0)
+            {
+                int piece = Math.Min(count, nr - _lane);
+                float* to = _panel + _lane;
+                if (piece >= 8) { new Span<float>(to, piece).Clear(); }
+                else for (int i = 0; i < piece; i++) to[i] = 0;
+                Advance(piece);
+                count -= piece;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Values(float* from, int stride, int count)
+        {
+            while (count > 0)
+            {
+                int piece = Math.Min(count, nr - _lane);
+                float* to = _panel + _lane;
+                if (stride == 1) CopyShort(to, from, piece);
+                else for (int i = 0; i < piece; i++) to[i] = from[(long)i * stride];
+                from += (long)piece * stride;
+                Advance(piece);
+                count -= piece;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        void Advance(int piece)
+        {
+            _lane += piece;
+            if (_lane == nr) { _lane = 0; _panel += panelStride; }
+        }
+    }
+
+    /// <summary>Copies a short run (at most a panel) with overlapping vector moves instead of a memmove call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void CopyShort(float* to, float* from, int count)
+    {
+        if (count >= 16)
+        {
+            int i = 0;
+            for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(from + i), to + i);
+            if (i < count) Vector512.Store(Vector512.Load(from + count - 16), to + count - 16);
+        }
+        else if (count >= 8)
+        {
+            var head = Vector256.Load(from);
+            var tail = Vector256.Load(from + count - 8);
+            head.Store(to);
+            tail.Store(to + count - 8);
+        }
+        else if (count >= 4)
+        {
+            var head = Vector128.Load(from);
+            var tail = Vector128.Load(from + count - 4);
+            head.Store(to);
+            tail.Store(to + count - 4);
+        }
+        else for (int i = 0; i < count; i++) to[i] = from[i];
+    }
 
     public static void Accumulate(ReadOnlySpan<float> col, Span<float> image, ReadOnlySpan<int> imageDims, int channels, ReadOnlySpan<int> kernel,
         ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> padBegin, ReadOnlySpan<int> outDims)

@@ -33,6 +33,70 @@ internal static class PostTransforms
         }
     }
 
+    /// <summary>
+    /// Transforms each row of a [rows, width] batch in place: element-wise transforms in one pass, and
+    /// softmax with its exponentials in one vector pass over the batch (rows are often 2–10 wide, too
+    /// short for a vector call per row to pay off).
+    /// </summary>
+    public static void ApplyRows(PostTransform transform, Span<float> scores, int rows, int width)
+    {
+        var all = scores.Slice(0, rows * width);
+        switch (transform)
+        {
+            case PostTransform.None: break;
+            case PostTransform.Logistic:
+            case PostTransform.Probit: Apply(transform, all); break;
+            case PostTransform.Softmax: SoftmaxRows(all, rows, width, guardInfinite: false); break;
+            default:
+                for (int r = 0; r < rows; r++) Apply(transform, all.Slice(r * width, width));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Softmax of each row of a [rows, width] batch in place, shifted by the row maximum. With
+    /// <paramref name="guardInfinite"/> an infinite maximum shifts by 0 instead (the Softmax operator's rule).
+    /// </summary>
+    public static void SoftmaxRows(Span<float> y, int rows, int width, bool guardInfinite)
+    {
+        if (width == 0 || rows == 0) return;
+        if (width >= 32)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var row = y.Slice(r * width, width);
+                float max = TensorPrimitives.Max(row);
+                if (guardInfinite && float.IsInfinity(max)) max = 0;
+                TensorPrimitives.Subtract(row, max, row);
+                TensorPrimitives.Exp(row, row);
+                TensorPrimitives.Divide(row, TensorPrimitives.Sum(row), row);
+            }
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            var row = y.Slice(r * width, width);
+            float max = row[0];
+            for (int i = 1; i < row.Length; i++)
+            {
+                float v = row[i];
+                if (v > max || float.IsNaN(v)) max = v;
+                if (float.IsNaN(max)) break;
+            }
+            if (guardInfinite && float.IsInfinity(max)) max = 0;
+            for (int i = 0; i < row.Length; i++) row[i] -= max;
+        }
+        var all = y.Slice(0, rows * width);
+        TensorPrimitives.Exp(all, all);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = y.Slice(r * width, width);
+            float sum = 0;
+            for (int i = 0; i < row.Length; i++) sum += row[i];
+            for (int i = 0; i < row.Length; i++) row[i] /= sum;
+        }
+    }
+
     /// <summary>Softmax shifted by the row maximum so large scores cannot overflow.</summary>
     public static void Softmax(Span<float> row)
     {

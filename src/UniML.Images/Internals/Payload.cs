@@ -49,7 +49,7 @@ internal static class Payload
     {
         if (File.Exists(model))
         {
-            items.Add(new PayloadItem($"{ModelDirectory}/{Path.GetFileName(model)}", "models", HostPath: model));
+            items.Add(new PayloadItem($"{ModelDirectory}/{GuestFileName(model)}", "models", HostPath: model));
             return;
         }
         if (!Directory.Exists(model))
@@ -60,6 +60,18 @@ internal static class Payload
             string relative = Path.GetRelativePath(model, file).Replace('\\', '/');
             items.Add(new PayloadItem($"{ModelDirectory}/{name}/{relative}", "models", HostPath: file));
         }
+    }
+
+    /// <summary>Where a single model file goes under /models: its own name, except that <c>model.onnx</c> (the
+    /// name every model of a repository has) keeps its folder's name, <c>NAME/model.onnx</c>, so the server
+    /// still calls the model NAME.</summary>
+    public static string GuestFileName(string modelFile)
+    {
+        string name = Path.GetFileName(modelFile);
+        if (name != "model.onnx")
+            return name;
+        string? folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(modelFile)));
+        return string.IsNullOrEmpty(folder) ? name : $"{folder}/{name}";
     }
 
     private static string ResolveLinks(string path)

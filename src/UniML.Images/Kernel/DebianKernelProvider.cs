@@ -31,7 +31,18 @@ public sealed class DebianKernelProvider(string cacheDirectory, Action<string>? 
     /// <summary>Returns the unpacked current cloud kernel, downloading it when not cached.</summary>
     public KernelFiles Provide()
     {
-        string package = ResolveVersionedPackage(RunApt("apt-cache", $"depends {MetaPackage}"));
+        string package;
+        try
+        {
+            package = ResolveVersionedPackage(RunApt("apt-cache", $"depends {MetaPackage}"));
+        }
+        catch (InvalidOperationException) when (Environment.IsPrivilegedProcess)
+        {
+            // A fresh machine often has no package lists yet: fetch them once (as root) and ask again.
+            log("apt has no entry for the cloud kernel yet; running apt-get update");
+            RunApt("apt-get", "update -q");
+            package = ResolveVersionedPackage(RunApt("apt-cache", $"depends {MetaPackage}"));
+        }
         string target = Path.Combine(cacheDirectory, package);
         var cached = TryOpenUnpacked(target);
         if (cached is not null)

@@ -15,6 +15,7 @@ public sealed class QemuRunner : IAsyncDisposable
     /// <summary>The readiness path of the KServe v2 protocol the server speaks.</summary>
     public const string ReadyPath = "/v2/health/ready";
     private const int SerialTailLines = 40;
+    private const string SetSid = "/usr/bin/setsid";
 
     private readonly Process process;
     private readonly string qmpSocket;
@@ -78,6 +79,13 @@ public sealed class QemuRunner : IAsyncDisposable
             string serialLog = Path.Combine(logDirectory, "serial.log");
             string qmpSocket = Path.Combine(Path.GetTempPath(), $"uniml-qmp-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
             var start = new ProcessStartInfo(qemu) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+            // Ctrl-C in a terminal signals the whole foreground process group, and QEMU quits at once on SIGINT
+            // (no clean guest power-down). In its own session (setsid execs QEMU in place, same pid) only we stop it.
+            if (File.Exists(SetSid))
+            {
+                start.FileName = SetSid;
+                start.ArgumentList.Add(qemu);
+            }
             foreach (string argument in Arguments(accelerator, machine, options, kernel, initramfs, commandLine, serialLog, qmpSocket, manifest.GuestPort))
                 start.ArgumentList.Add(argument);
             File.Delete(serialLog);

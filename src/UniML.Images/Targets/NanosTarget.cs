@@ -1,4 +1,5 @@
 using System.Text.Json;
+using UniML.Images.Internals;
 
 namespace UniML.Images.Targets;
 
@@ -52,7 +53,10 @@ internal static class NanosTarget
             json.WriteEndObject();
             json.WriteEndObject();
         }
-        File.WriteAllText(Path.Combine(output, "README.md"), Readme(options.GuestPort));
+        string syscalls = options.CheckNanosSyscalls
+            ? NanosSyscallCheck.Run(Path.GetFullPath(program), Path.GetFullPath(models), log)
+            : "## System calls Nanos lacks\n\nNot checked (--no-syscall-check); see `uniml deps --trace`.\n";
+        File.WriteAllText(Path.Combine(output, "README.md"), Readme(options.GuestPort) + "\n" + syscalls);
         log($"nanos: {ProgramName}, {files.Count - 1} model file(s), config.json");
         return new ImageManifest
         {
@@ -69,9 +73,11 @@ internal static class NanosTarget
         {
             if (File.Exists(model))
             {
-                string target = Path.Combine(destination, Path.GetFileName(model));
+                string guestName = Payload.GuestFileName(model);
+                string target = Path.Combine(destination, guestName);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(model, target, overwrite: true);
-                yield return ($"/models/{Path.GetFileName(model)}", target);
+                yield return ($"/models/{guestName}", target);
                 continue;
             }
             if (!Directory.Exists(model))

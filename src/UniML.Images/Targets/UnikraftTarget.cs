@@ -32,6 +32,11 @@ internal static class UnikraftTarget
 
             cmd: [{Quote(ProgramPath)}{arguments}]
 
+            # The server's unikernel mode (as for nanos and oci): models from /models, this port.
+            env:
+              UNIML_MODELS: "/models"
+              UNIML_PORT: "{options.GuestPort}"
+
             """);
         File.WriteAllText(Path.Combine(options.OutputDirectory, "README.md"), Readme(options.GuestPort));
         log($"unikraft: Kraftfile + {RootFsFile} ({items.Count} files)");

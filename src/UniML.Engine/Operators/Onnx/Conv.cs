@@ -88,7 +88,9 @@ internal sealed class Conv : Kernel
         int cg = channels / g, mg = m / g, kdim = cg * kVol;
         var packed = _packedWeights is not null && _packedWeights[0].Outer == mg && _packedWeights[0].K == kdim ? _packedWeights : null;
         var ws = context.Scratch<float>(Gemm.WorkspaceSize(mg, outVol, kdim, packed is not null, false), 0);
-        var col = pointwise ? default : context.Scratch<float>(kdim * outVol, 1);
+        // 2-D windows are expanded straight into the SGEMM's packed layout.
+        bool packedCol = !pointwise && r == 2;
+        var col = pointwise ? default : context.Scratch<float>(packedCol ? Gemm.PackedBLength(kdim, outVol) : kdim * outVol, 1);
         var xv = x.Span<float>();
         var wv = w.Span<float>();
         var bias = b is null ? default : b.Span<float>();
@@ -97,6 +99,17 @@ internal sealed class Conv : Kernel
             for (int gi = 0; gi < g; gi++)
             {
                 var image = xv.Slice((n * channels + gi * cg) * inVol, cg * inVol);
+                var yg = yv.Slice((n * m + gi * mg) * outVol, mg * outVol);
+                if (b is not null)
+                    for (int i = 0; i < mg; i++) yg.Slice(i * outVol, outVol).Fill(bias[gi * mg + i]);
+                var aOperand = packed is not null ? new GemmOperand(packed[gi]) : new GemmOperand(wv.Slice(gi * mg * kdim, mg * kdim), kdim, false);
+                if (packedCol)
+                {
+                    Im2Col.ExpandPacked2D(image, x.Shape[2], x.Shape[3], cg, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1],
+                        padBegin[0], padBegin[1], outDims[0], outDims[1], col);
+                    Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, GemmOperand.PackedB(col), b is null ? 0f : 1f, yg, outVol, ws);
+                    continue;
+                }
                 ReadOnlySpan<float> bMatrix;
                 if (pointwise) bMatrix = image;
                 else
@@ -104,10 +117,6 @@ internal sealed class Conv : Kernel
                     Im2Col.Expand(image, x.Shape[2..], cg, kernel, strides, dilations, padBegin, outDims, col);
                     bMatrix = col;
                 }
-                var yg = yv.Slice((n * m + gi * mg) * outVol, mg * outVol);
-                if (b is not null)
-                    for (int i = 0; i < mg; i++) yg.Slice(i * outVol, outVol).Fill(bias[gi * mg + i]);
-                var aOperand = packed is not null ? new GemmOperand(packed[gi]) : new GemmOperand(wv.Slice(gi * mg * kdim, mg * kdim), kdim, false);
                 Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, new GemmOperand(bMatrix, outVol, false), b is null ? 0f : 1f, yg, outVol, ws);
             }
         }

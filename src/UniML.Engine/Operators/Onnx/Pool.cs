@@ -75,44 +75,107 @@ internal sealed class Pool : Kernel
         var y = context.Output(0, x.Type, yShape);
         Tensor? indices = _kind == Kind.Max && context.OutputCount > 1 && context.IsOutputUsed(1)
             ? context.Output(1, ElementType.Int64, yShape) : null;
+        if (_kind == Kind.Max && indices is null && x.Type == ElementType.Float && r == 2 && _window.Dilation(0) == 1 && _window.Dilation(1) == 1
+            && padBegin[0] == 0 && padBegin[1] == 0 && padEnd[0] == 0 && padEnd[1] == 0
+            && (outDims[0] - 1) * _window.Stride(0) + kernel[0] <= x.Shape[2] && (outDims[1] - 1) * _window.Stride(1) + kernel[1] <= x.Shape[3])
+        {
+            MaxPlanes2D(x.Span<float>(), y.Span<float>(), x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3], kernel[0], kernel[1],
+                _window.Stride(0), _window.Stride(1), outDims[0], outDims[1]);
+            return;
+        }
         int kVol = 1;
         foreach (var k in kernel) kVol *= k;
-        var offsets = context.Scratch<int>(kVol);
-        var geometry = new Geometry(x.Shape[2..], kernel, _window, padBegin, padEnd, outDims, offsets);
+        int outVol = 1;
+        foreach (var d in outDims) outVol *= d;
+        // Every output position's window offsets, gathered once and shared by all planes.
+        var offsets = context.Scratch<int>(kVol * outVol, 0);
+        var counts = context.Scratch<int>(outVol, 1);
+        var paddedCounts = context.Scratch<int>(outVol, 2);
+        var geometry = new Geometry(x.Shape[2..], kernel, _window, padBegin, padEnd, outDims);
+        Span<int> o = stackalloc int[r];
+        for (int pos = 0; pos < outVol; pos++)
+        {
+            counts[pos] = geometry.Gather(o, offsets.Slice(pos * kVol, kVol), out paddedCounts[pos]);
+            for (int d = r - 1; d >= 0; d--)
+            {
+                if (++o[d] < outDims[d]) break;
+                o[d] = 0;
+            }
+        }
+        var windows = new Windows(offsets, counts, paddedCounts, kVol);
         int planes = x.Shape[0] * x.Shape[1];
         switch (x.Type)
         {
-            case ElementType.Float: RunTyped<float>(x, y, indices, planes, geometry); break;
-            case ElementType.Double: RunTyped<double>(x, y, indices, planes, geometry); break;
-            case ElementType.Float16 when _kind == Kind.Max: RunTyped<Half>(x, y, indices, planes, geometry); break;
-            case ElementType.UInt8 when _kind == Kind.Max: RunTyped<byte>(x, y, indices, planes, geometry); break;
-            case ElementType.Int8 when _kind == Kind.Max: RunTyped<sbyte>(x, y, indices, planes, geometry); break;
+            case ElementType.Float: RunTyped<float>(x, y, indices, planes, geometry, windows); break;
+            case ElementType.Double: RunTyped<double>(x, y, indices, planes, geometry, windows); break;
+            case ElementType.Float16 when _kind == Kind.Max: RunTyped<Half>(x, y, indices, planes, geometry, windows); break;
+            case ElementType.UInt8 when _kind == Kind.Max: RunTyped<byte>(x, y, indices, planes, geometry, windows); break;
+            case ElementType.Int8 when _kind == Kind.Max: RunTyped<sbyte>(x, y, indices, planes, geometry, windows); break;
             default: throw new InferenceException($"{_kind}Pool does not support {x.TypeName}");
         }
     }
 
-    /// <summary>The input/output geometry of one run, and a scratch list of a window's plane offsets.</summary>
+    /// <summary>
+    /// MaxPool's common case (2-D float, no padding or dilation, no Indices): every window lies inside the
+    /// image, so it is read directly instead of through a gathered offset list. Same NaN rule as the general path.
+    /// </summary>
+    static void MaxPlanes2D(ReadOnlySpan<float> x, Span<float> y, int planes, int height, int width, int kh, int kw,
+        int strideH, int strideW, int outH, int outW)
+    {
+        int inVol = height * width, outVol = outH * outW;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            var src = x.Slice(plane * inVol, inVol);
+            var dst = y.Slice(plane * outVol, outVol);
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int origin = oy * strideH * width + ox * strideW;
+                    float best = src[origin];
+                    for (int i = 0; i < kh; i++)
+                    {
+                        var line = src.Slice(origin + i * width, kw);
+                        for (int j = 0; j < line.Length; j++)
+                        {
+                            float v = line[j];
+                            if (v > best || (float.IsNaN(v) && !float.IsNaN(best))) best = v;
+                        }
+                    }
+                    dst[oy * outW + ox] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>Per output position: its window's in-image offsets (a row of Stride ints), their count, and the padded count.</summary>
+    readonly ref struct Windows(Span<int> offsets, Span<int> counts, Span<int> padded, int stride)
+    {
+        public readonly Span<int> Offsets = offsets, Counts = counts, Padded = padded;
+        public readonly int Stride = stride;
+    }
+
+    /// <summary>The input/output geometry of one run.</summary>
     readonly ref struct Geometry
     {
         public readonly ReadOnlySpan<int> In, Kernel, PadBegin, PadEnd, Out;
-        public readonly Span<int> Offsets;
         public readonly WindowGeometry Window;
         public readonly int InVol, OutVol;
 
         public Geometry(ReadOnlySpan<int> input, ReadOnlySpan<int> kernel, WindowGeometry window, ReadOnlySpan<int> padBegin,
-            ReadOnlySpan<int> padEnd, ReadOnlySpan<int> output, Span<int> offsets)
+            ReadOnlySpan<int> padEnd, ReadOnlySpan<int> output)
         {
-            In = input; Kernel = kernel; Window = window; PadBegin = padBegin; PadEnd = padEnd; Out = output; Offsets = offsets;
+            In = input; Kernel = kernel; Window = window; PadBegin = padBegin; PadEnd = padEnd; Out = output;
             InVol = 1; OutVol = 1;
             for (int i = 0; i < input.Length; i++) { InVol *= input[i]; OutVol *= output[i]; }
         }
 
         /// <summary>
-        /// Fills <see cref="Offsets"/> with the in-image plane offsets of the window at output position
+        /// Fills <paramref name="offsets"/> with the in-image plane offsets of the window at output position
         /// <paramref name="o"/>; returns their count and, in <paramref name="padded"/>, the window's size
         /// counting padding positions (those within the begin/end pads) but not positions past them.
         /// </summary>
-        public int Gather(ReadOnlySpan<int> o, out int padded)
+        public int Gather(ReadOnlySpan<int> o, Span<int> offsets, out int padded)
         {
             int r = In.Length;
             Span<int> k = stackalloc int[r];
@@ -138,7 +201,7 @@ internal sealed class Pool : Kernel
                     if ((uint)p >= (uint)In[d]) { inside = false; break; }
                     offset = offset * In[d] + p;
                 }
-                if (inside) Offsets[count++] = offset;
+                if (inside) offsets[count++] = offset;
                 int dd = r - 1;
                 for (; dd >= 0; dd--)
                 {
@@ -151,21 +214,20 @@ internal sealed class Pool : Kernel
         }
     }
 
-    void RunTyped<T>(Tensor x, Tensor y, Tensor? indices, int planes, Geometry g) where T : unmanaged, INumber<T>
+    void RunTyped<T>(Tensor x, Tensor y, Tensor? indices, int planes, Geometry g, Windows w) where T : unmanaged, INumber<T>
     {
         var xv = x.Span<T>();
         var yv = y.Span<T>();
         var iv = indices is null ? default : indices.Span<long>();
-        int r = g.In.Length;
-        Span<int> o = stackalloc int[r];
-        for (int pos = 0; pos < g.OutVol; pos++)
+        // Plane by plane, so each input plane is read while it is in cache.
+        for (int plane = 0; plane < planes; plane++)
         {
-            int count = g.Gather(o, out int padded);
-            var offsets = g.Offsets[..count];
-            for (int plane = 0; plane < planes; plane++)
+            var src = xv.Slice(plane * g.InVol, g.InVol);
+            var dstPlane = yv.Slice(plane * g.OutVol, g.OutVol);
+            for (int pos = 0; pos < g.OutVol; pos++)
             {
-                var src = xv.Slice(plane * g.InVol, g.InVol);
-                int dst = plane * g.OutVol + pos;
+                int count = w.Counts[pos];
+                var offsets = w.Offsets.Slice(pos * w.Stride, count);
                 switch (_kind)
                 {
                     case Kind.Max:
@@ -178,31 +240,26 @@ internal sealed class Pool : Kernel
                             if (bestOffset < 0 || v > best || (T.IsNaN(v) && !T.IsNaN(best))) { best = v; bestOffset = off; }
                         }
                         // An all-padding window has no element: the reference yields the lowest value.
-                        yv[dst] = bestOffset >= 0 ? best : Lowest<T>();
-                        if (!iv.IsEmpty) iv[dst] = (long)plane * g.InVol + IndexOf(Math.Max(bestOffset, 0), g.In);
+                        dstPlane[pos] = bestOffset >= 0 ? best : Lowest<T>();
+                        if (!iv.IsEmpty) iv[plane * g.OutVol + pos] = (long)plane * g.InVol + IndexOf(Math.Max(bestOffset, 0), g.In);
                         break;
                     }
                     case Kind.Average:
                     {
                         double sum = 0;
                         foreach (var off in offsets) sum += double.CreateTruncating(src[off]);
-                        int div = _countIncludePad ? padded : count;
-                        yv[dst] = T.CreateTruncating(div == 0 ? double.NaN : sum / div);
+                        int div = _countIncludePad ? w.Padded[pos] : count;
+                        dstPlane[pos] = T.CreateTruncating(div == 0 ? double.NaN : sum / div);
                         break;
                     }
                     default:
                     {
                         double sum = 0;
                         foreach (var off in offsets) sum += Math.Pow(Math.Abs(double.CreateTruncating(src[off])), _p);
-                        yv[dst] = T.CreateTruncating(Math.Pow(sum, 1.0 / _p));
+                        dstPlane[pos] = T.CreateTruncating(Math.Pow(sum, 1.0 / _p));
                         break;
                     }
                 }
-            }
-            for (int d = r - 1; d >= 0; d--)
-            {
-                if (++o[d] < g.Out[d]) break;
-                o[d] = 0;
             }
         }
     }

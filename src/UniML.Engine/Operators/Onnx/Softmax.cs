@@ -63,6 +63,12 @@ internal static class Softmax
         void Compute<T>(KernelContext context, ReadOnlySpan<T> x, Span<T> y, int outer, int n, int inner) where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (n == 0 || x.Length == 0) return;
+            if (inner == 1 && kind == Kind.Softmax && typeof(T) == typeof(float))
+            {
+                x.Slice(0, outer * n).CopyTo(y);
+                Primitives.PostTransforms.SoftmaxRows(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(y), outer, n, guardInfinite: true);
+                return;
+            }
             if (inner == 1)
             {
                 var exp = kind == Kind.LogSoftmax ? context.Scratch<T>(n, 0) : default;

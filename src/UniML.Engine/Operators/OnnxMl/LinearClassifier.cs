@@ -18,6 +18,13 @@ internal sealed class LinearClassifier : Kernel
     readonly long[]? _labelsInt;
     readonly string[]? _labelsString;
     readonly bool _binary;
+    /// <summary>Wᵀ packed for the SGEMM: batches run as one rows × classes product.</summary>
+    readonly PackedMatrix _packed;
+    /// <summary>The weight rows for the few-class path (null when there are more than <see cref="Gemv.MaxRows"/>).</summary>
+    readonly PaddedRows? _padded;
+
+    /// <summary>Rows from which the batch goes through the SGEMM instead of a dot product per row and class.</summary>
+    internal const int GemmRows = 8;
 
     LinearClassifier(float[] weights, float[] intercepts, int rows, PostTransform post, long[]? labelsInt, string[]? labelsString)
     {
@@ -29,6 +36,8 @@ internal sealed class LinearClassifier : Kernel
         _labelsInt = labelsInt;
         _labelsString = labelsString;
         _binary = rows == 1 && (labelsInt?.Length ?? labelsString?.Length ?? 0) == 2;
+        _packed = Gemm.PackB(weights, _features, transposed: true, _features, rows);
+        _padded = rows <= Gemv.MaxRows && Gemv.IsAccelerated ? Gemv.Pad(weights, rows, _features) : null;
     }
 
     public static Kernel Create(NodeInfo node)
@@ -52,6 +61,22 @@ internal sealed class LinearClassifier : Kernel
         return new LinearClassifier(weights, intercepts, rows, MlAttributes.PostTransform(node), labelsInt, labelsString);
     }
 
+    /// <summary>Scores of a batch: intercepts, then X·Wᵀ accumulated onto them by the SGEMM.</summary>
+    void Scores(KernelContext context, ReadOnlySpan<float> x, int n, Span<float> y, int width)
+    {
+        var ws = context.Scratch<float>(Gemm.WorkspaceSize(n, _rows, _features, false, true), 0);
+        if (_binary)
+        {
+            // s lands in column 1 (stride 2), then column 0 = −s.
+            for (int r = 0; r < n; r++) y[2 * r + 1] = _intercepts[0];
+            Gemm.Multiply(n, 1, _features, 1f, new GemmOperand(x, _features, false), new GemmOperand(_packed), 1f, y.Slice(1, 2 * n - 1), 2, ws);
+            for (int r = 0; r < n; r++) y[2 * r] = -y[2 * r + 1];
+            return;
+        }
+        for (int r = 0; r < n; r++) _intercepts.CopyTo(y.Slice(r * width, width));
+        Gemm.Multiply(n, _rows, _features, 1f, new GemmOperand(x, _features, false), new GemmOperand(_packed), 1f, y, width, ws);
+    }
+
     public override void Run(KernelContext context)
     {
         var xt = context.Input(0);
@@ -62,26 +87,37 @@ internal sealed class LinearClassifier : Kernel
         int width = _binary ? 2 : _rows;
         var y = context.Output(1, ElementType.Float, [n, width]).Span<float>();
         var labels = context.Output(0, _labelsString is null ? ElementType.Int64 : ElementType.String, [n]);
-        var w = _weights.AsSpan();
-        for (int r = 0; r < n; r++)
+        if (_padded is not null)
         {
-            var row = x.Slice(r * columns, columns);
-            var dst = y.Slice(r * width, width);
             if (_binary)
             {
-                float s = TensorPrimitives.Dot(row, w) + _intercepts[0];
-                dst[0] = -s;
-                dst[1] = s;
+                Gemv.Multiply(x, n, _padded, _intercepts, y.Slice(1, 2 * n - 1), 2);
+                for (int r = 0; r < n; r++) y[2 * r] = -y[2 * r + 1];
             }
-            else
-                for (int c = 0; c < _rows; c++)
-                    dst[c] = TensorPrimitives.Dot(row, w.Slice(c * columns, columns)) + _intercepts[c];
+            else Gemv.Multiply(x, n, _padded, _intercepts, y, width);
         }
-        // Element-wise transforms run once over the whole batch; row-wise ones per row.
-        if (_post is PostTransform.Logistic or PostTransform.Probit or PostTransform.None)
-            PostTransforms.Apply(_post, y.Slice(0, n * width));
+        else if (n >= GemmRows) Scores(context, x, n, y, width);
         else
-            for (int r = 0; r < n; r++) PostTransforms.Apply(_post, y.Slice(r * width, width));
+        {
+            var w = _weights.AsSpan();
+            for (int r = 0; r < n; r++)
+            {
+                var row = x.Slice(r * columns, columns);
+                var dst = y.Slice(r * width, width);
+                if (_binary)
+                {
+                    float s = TensorPrimitives.Dot(row, w) + _intercepts[0];
+                    dst[0] = -s;
+                    dst[1] = s;
+                }
+                else
+                    for (int c = 0; c < _rows; c++)
+                        dst[c] = TensorPrimitives.Dot(row, w.Slice(c * columns, columns)) + _intercepts[c];
+            }
+        }
+        PostTransforms.ApplyRows(_post, y, n, width);
+        var strings = _labelsString is not null ? labels.Strings() : default;
+        var ints = _labelsString is null ? labels.Span<long>() : default;
         for (int r = 0; r < n; r++)
         {
             var dst = y.Slice(r * width, width);
@@ -93,9 +129,9 @@ internal sealed class LinearClassifier : Kernel
                 float threshold = _post == PostTransform.None ? 0f : 0.5f;
                 index = dst[0] >= threshold ? 0 : -1;
             }
-            if (_labelsString is not null) labels.Strings()[r] = index >= 0 ? _labelsString[index] : "";
-            else if (_labelsInt is not null) labels.Span<long>()[r] = index >= 0 ? _labelsInt[index] : 0;
-            else labels.Span<long>()[r] = width > 1 ? index : index + 1;
+            if (_labelsString is not null) strings[r] = index >= 0 ? _labelsString[index] : "";
+            else if (_labelsInt is not null) ints[r] = index >= 0 ? _labelsInt[index] : 0;
+            else ints[r] = width > 1 ? index : index + 1;
         }
     }
 }

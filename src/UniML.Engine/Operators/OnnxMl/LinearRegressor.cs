@@ -11,6 +11,9 @@ internal sealed class LinearRegressor : Kernel
     readonly float[] _intercepts;
     readonly int _targets;
     readonly PostTransform _post;
+    /// <summary>Wᵀ packed for the SGEMM: batches run as one rows × targets product.</summary>
+    readonly PackedMatrix _packed;
+    readonly PaddedRows? _padded;
 
     LinearRegressor(float[] weights, float[] intercepts, int targets, PostTransform post)
     {
@@ -18,6 +21,9 @@ internal sealed class LinearRegressor : Kernel
         _intercepts = intercepts;
         _targets = targets;
         _post = post;
+        int features = weights.Length / targets;
+        _packed = Gemm.PackB(weights, features, transposed: true, features, targets);
+        _padded = targets <= Gemv.MaxRows && Gemv.IsAccelerated ? Gemv.Pad(weights, targets, features) : null;
     }
 
     public static Kernel Create(NodeInfo node)
@@ -43,14 +49,24 @@ internal sealed class LinearRegressor : Kernel
             throw new InferenceException($"input has {columns} features, the model has {features}");
         var x = MlInput.Floats(context, xt);
         var y = context.Output(0, ElementType.Float, [n, _targets]).Span<float>();
-        var w = _weights.AsSpan();
-        for (int r = 0; r < n; r++)
+        if (_padded is not null) Gemv.Multiply(x, n, _padded, _intercepts, y, _targets);
+        else if (n >= LinearClassifier.GemmRows)
         {
-            var row = x.Slice(r * columns, columns);
-            var dst = y.Slice(r * _targets, _targets);
-            for (int t = 0; t < _targets; t++)
-                dst[t] = TensorPrimitives.Dot(row, w.Slice(t * columns, columns)) + _intercepts[t];
-            PostTransforms.Apply(_post, dst);
+            for (int r = 0; r < n; r++) _intercepts.CopyTo(y.Slice(r * _targets, _targets));
+            var ws = context.Scratch<float>(Gemm.WorkspaceSize(n, _targets, features, false, true), 0);
+            Gemm.Multiply(n, _targets, features, 1f, new GemmOperand(x, features, false), new GemmOperand(_packed), 1f, y, _targets, ws);
         }
+        else
+        {
+            var w = _weights.AsSpan();
+            for (int r = 0; r < n; r++)
+            {
+                var row = x.Slice(r * columns, columns);
+                var dst = y.Slice(r * _targets, _targets);
+                for (int t = 0; t < _targets; t++)
+                    dst[t] = TensorPrimitives.Dot(row, w.Slice(t * columns, columns)) + _intercepts[t];
+            }
+        }
+        PostTransforms.ApplyRows(_post, y, n, _targets);
     }
 }

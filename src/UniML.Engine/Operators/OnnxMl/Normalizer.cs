@@ -41,13 +41,13 @@ internal sealed class Normalizer : Kernel
             double norm = 0;
             switch (_norm)
             {
-                case Norm.Max: foreach (var v in row) norm = Math.Max(norm, Math.Abs((double)v)); break;
-                case Norm.L1: foreach (var v in row) norm += Math.Abs((double)v); break;
-                default: foreach (var v in row) norm += (double)v * v; norm = Math.Sqrt(norm); break;
+                case Norm.Max: for (int c = 0; c < row.Length; c++) norm = Math.Max(norm, Math.Abs((double)row[c])); break;
+                case Norm.L1: for (int c = 0; c < row.Length; c++) norm += Math.Abs((double)row[c]); break;
+                default: for (int c = 0; c < row.Length; c++) norm += (double)row[c] * row[c]; norm = Math.Sqrt(norm); break;
             }
             if (norm == 0 || double.IsNaN(norm)) { row.CopyTo(dst); continue; }
             double inverse = 1 / norm;
-            for (int c = 0; c < columns; c++) dst[c] = (float)(row[c] * inverse);
+            for (int c = 0; c < dst.Length; c++) dst[c] = (float)(row[c] * inverse);
         }
     }
 }

@@ -207,7 +207,21 @@ internal sealed class CompiledTreeEnsemble
             for (int t = 0; t < _roots.Length; t++)
             {
                 int root = _roots[t];
-                for (int r = r0; r < r0 + count; r++)
+                int r = r0;
+                if (typeof(TSplit) != typeof(GeneralSplit))
+                {
+                    // Four rows walk the tree together: their node loads are independent, so the CPU
+                    // overlaps the cache misses and branch mispredictions of four walks.
+                    for (; r + 4 <= r0 + count; r += 4)
+                    {
+                        Walk4<T, TSplit>(root, ref Unsafe.Add(ref x0, r * columns), columns, out int l0, out int l1, out int l2, out int l3);
+                        AddLeaf(l0, scores.Slice(r * targets, targets), aggregate);
+                        AddLeaf(l1, scores.Slice((r + 1) * targets, targets), aggregate);
+                        AddLeaf(l2, scores.Slice((r + 2) * targets, targets), aggregate);
+                        AddLeaf(l3, scores.Slice((r + 3) * targets, targets), aggregate);
+                    }
+                }
+                for (; r < r0 + count; r++)
                 {
                     int leaf = Walk<T, TSplit>(root, ref Unsafe.Add(ref x0, r * columns));
                     AddLeaf(leaf, scores.Slice(r * targets, targets), aggregate);
@@ -249,6 +263,50 @@ internal sealed class CompiledTreeEnsemble
             bool goesTrue = typeof(TSplit) == typeof(GeneralSplit) ? General(v, th, n.Flags) : TSplit.True(v, th);
             i = goesTrue ? i + 1 : n.FalseChild;
         }
+    }
+
+    /// <summary>
+    /// Walks four consecutive rows (row stride <paramref name="columns"/>) from <paramref name="root"/> in
+    /// lockstep; a row that reached its leaf stays there until all four have. Uniform split modes only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void Walk4<T, TSplit>(int root, ref T x, int columns, out int leaf0, out int leaf1, out int leaf2, out int leaf3)
+        where T : unmanaged, IFloatingPointIeee754<T> where TSplit : struct, ITreeSplit
+    {
+        ref TreeNode nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        ref T x1 = ref Unsafe.Add(ref x, columns);
+        ref T x2 = ref Unsafe.Add(ref x, 2 * columns);
+        ref T x3 = ref Unsafe.Add(ref x, 3 * columns);
+        int i0 = root, i1 = root, i2 = root, i3 = root;
+        while (true)
+        {
+            ref TreeNode n0 = ref Unsafe.Add(ref nodes, i0);
+            ref TreeNode n1 = ref Unsafe.Add(ref nodes, i1);
+            ref TreeNode n2 = ref Unsafe.Add(ref nodes, i2);
+            ref TreeNode n3 = ref Unsafe.Add(ref nodes, i3);
+            int f0 = n0.Feature, f1 = n1.Feature, f2 = n2.Feature, f3 = n3.Feature;
+            if ((f0 & f1 & f2 & f3) < 0) break; // every sign bit set: all four are at leaves
+            i0 = Step<T, TSplit>(i0, ref n0, f0, ref x);
+            i1 = Step<T, TSplit>(i1, ref n1, f1, ref x1);
+            i2 = Step<T, TSplit>(i2, ref n2, f2, ref x2);
+            i3 = Step<T, TSplit>(i3, ref n3, f3, ref x3);
+        }
+        leaf0 = Unsafe.Add(ref nodes, i0).FalseChild;
+        leaf1 = Unsafe.Add(ref nodes, i1).FalseChild;
+        leaf2 = Unsafe.Add(ref nodes, i2).FalseChild;
+        leaf3 = Unsafe.Add(ref nodes, i3).FalseChild;
+    }
+
+    /// <summary>One step of a lockstep walk: a leaf (feature &lt; 0) stays put.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    int Step<T, TSplit>(int i, ref TreeNode n, int feature, ref T x)
+        where T : unmanaged, IFloatingPointIeee754<T> where TSplit : struct, ITreeSplit
+    {
+        if (feature < 0) return i;
+        T v = Unsafe.Add(ref x, feature);
+        T th = typeof(T) == typeof(float) ? Unsafe.As<float, T>(ref n.Threshold)
+            : Unsafe.As<double, T>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_thresholds), i));
+        return TSplit.True(v, th) ? i + 1 : n.FalseChild;
     }
 
     bool General<T>(T v, T th, int flags) where T : unmanaged, IFloatingPointIeee754<T>

@@ -12,6 +12,13 @@ internal sealed class ZipMap : Kernel
 
     ZipMap(Tensor keys) => _keys = keys;
 
+    /// <summary>Per-frame output objects: the sequence and one map per row seen so far.</summary>
+    sealed class ZipMapState(SequenceValue sequence)
+    {
+        public SequenceValue Sequence { get; } = sequence;
+        public List<MapValue> Maps { get; } = new();
+    }
+
     public static Kernel Create(NodeInfo node)
     {
         MlAttributes.RejectUnknown(node, "classlabels_int64s", "classlabels_strings");
@@ -31,10 +38,20 @@ internal sealed class ZipMap : Kernel
         MlInput.Matrix(x, out int rows, out int columns);
         if (columns != _keys.Length) throw new InferenceException($"input has {columns} columns for {_keys.Length} class labels");
         var data = x.Span<float>();
-        var items = new List<Value>(rows);
+        // The sequence and its maps live in the run's frame and are reused by the next run on that frame (like
+        // planned tensor buffers), so steady-state runs allocate nothing; only a larger batch adds maps.
+        var state = context.StepState as ZipMapState ?? new ZipMapState(new SequenceValue(new List<Value>(rows), $"map({ElementTypeInfo.OnnxName(_keys.Type)},tensor(float))"));
+        context.StepState = state;
+        while (state.Maps.Count < rows)
+            state.Maps.Add(new MapValue(_keys, Tensor.FromArray(new float[columns], [columns])));
+        var items = state.Sequence.Items;
+        items.Clear();
         for (int r = 0; r < rows; r++)
-            items.Add(new MapValue(_keys, Tensor.FromArray(data.Slice(r * columns, columns).ToArray(), [columns])));
-        string typeName = $"map({ElementTypeInfo.OnnxName(_keys.Type)},tensor(float))";
-        context.SetOutput(0, new SequenceValue(items, typeName));
+        {
+            var map = state.Maps[r];
+            data.Slice(r * columns, columns).CopyTo(map.Values.Span<float>());
+            items.Add(map);
+        }
+        context.SetOutput(0, state.Sequence);
     }
 }

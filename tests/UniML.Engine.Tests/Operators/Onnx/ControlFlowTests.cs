@@ -47,6 +47,34 @@ public class ControlFlowTests
         Assert.Equal(new[] { 5f, 0f, 3f, 0f, 1f, 0f }, ((Tensor)r[1]).ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(false, new long[] { 3, 1 }, new[] { 6f, 10f }, new[] { 1f, 3f, 6f, 10f, 0f, 0f })]
+    [InlineData(true, new long[] { 3, 2 }, new[] { 6f, 30f }, new[] { 3f, 5f, 6f, 20f, 30f, 0f })]
+    public void Scan8LoopsPerBatchEntryOverItsSequenceLength(bool reverse, long[] lengths, float[] final, float[] steps)
+    {
+        // Running sum; the second entry stops after its length and its scan output is zero-padded.
+        var body = Body("body", [("s", ElementType.Float), ("x", ElementType.Float)], ["s2", "y"],
+            ("Add", ["s", "x"], ["s2"]), ("Identity", ["s2"], ["y"]));
+        var g = new GraphBuilder(8).Input("lens", ElementType.Int64, 2).Input("s0", ElementType.Float, 2, 1).Input("X", ElementType.Float, 2, 3, 1)
+            .Output("last").Output("Y");
+        g.Node("Scan", ["lens", "s0", "X"], ["last", "Y"]).Attr("body", body).Attr("num_scan_inputs", 1L).Attr("directions", new long[] { reverse ? 1 : 0 });
+        using var r = g.Build().Run([Tensor.FromArray(lengths, [2]), Tensor.FromArray(new[] { 0f, 0f }, [2, 1]),
+            Tensor.FromArray(new[] { 1f, 2f, 3f, 10f, 20f, 30f }, [2, 3, 1])]);
+        Assert.Equal(final, ((Tensor)r[0]).ToArray<float>());
+        Assert.Equal(new[] { 2, 1 }, ((Tensor)r[0]).Shape.ToArray());
+        Assert.Equal(new[] { 2, 3, 1 }, ((Tensor)r[1]).Shape.ToArray());
+        Assert.Equal(steps, ((Tensor)r[1]).ToArray<float>());
+    }
+
+    [Fact]
+    public void Scan8RefusesScan9Attributes()
+    {
+        var body = Body("body", [("s", ElementType.Float), ("x", ElementType.Float)], ["s2"], ("Add", ["s", "x"], ["s2"]));
+        var g = new GraphBuilder(8).Input("s0", ElementType.Float, 1, 1).Input("X", ElementType.Float, 1, 3, 1).Output("last");
+        g.Node("Scan", ["", "s0", "X"], ["last"]).Attr("body", body).Attr("num_scan_inputs", 1L).Attr("scan_input_axes", new long[] { 1 });
+        Assert.ThrowsAny<Exception>(() => g.Build());
+    }
+
     [Fact]
     public void IfPicksABranchAndReadsOuterValues()
     {

@@ -184,6 +184,28 @@ public class ZipMapTests
         Assert.Equal(new[] { 1f, 0f }, m.Values.ToArray<float>());
         Assert.Equal("seq(map(string,tensor(float)))", seq.TypeName);
     }
+
+    [Fact]
+    public void ReusedMapsCarryEachRunsValuesAndDetachedCopiesSurvive()
+    {
+        var g = new GraphBuilder().Input("X", ElementType.Float, -1, 2);
+        g.Output("Z", new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = new TypeProto { MapType = new TypeProto.Types.Map { KeyType = (int)ElementType.Int64, ValueType = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)ElementType.Float } } } } } });
+        g.Node("ZipMap", ["X"], ["Z"], Ml).Attr("classlabels_int64s", new long[] { 3, 7 });
+        var session = g.Build();
+        Value first;
+        using (var r = session.Run([Tensor.FromArray(new[] { 0.25f, 0.75f, 1f, 0f, 0.5f, 0.5f }, [3, 2])]))
+            first = r.Detach(0)!;
+        using (var r = session.Run([Tensor.FromArray(new[] { 0.9f, 0.1f }, [1, 2])]))
+        {
+            var seq = Assert.IsType<SequenceValue>(r[0]);
+            Assert.Single(seq.Items);
+            Assert.Equal(new[] { 0.9f, 0.1f }, ((MapValue)seq.Items[0]).Values.ToArray<float>());
+        }
+        var kept = Assert.IsType<SequenceValue>(first);
+        Assert.Equal(3, kept.Items.Count);
+        Assert.Equal(new[] { 0.25f, 0.75f }, ((MapValue)kept.Items[0]).Values.ToArray<float>());
+        Assert.Equal(new[] { 3L, 7L }, ((MapValue)kept.Items[2]).Keys.ToArray<long>());
+    }
 }
 
 public class DictVectorizerTests
