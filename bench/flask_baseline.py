@@ -6,7 +6,9 @@ whose pickle is not in the repository, so this script trains the same estimator 
 README.txt: LogisticRegression(max_iter=1000) on load_iris, train_test_split(test_size=0.25,
 random_state=0)) and serves it with the same Open Inference Protocol request and response JSON.
 
-Usage: /usr/bin/python3 bench/flask_baseline.py [PORT]   (Debian: python3-flask python3-sklearn)
+Usage (Debian: python3-flask python3-sklearn python3-gunicorn), from bench/:
+  /usr/bin/python3 -m gunicorn -w 3 -b 127.0.0.1:8011 flask_baseline:app   the traditional deployment (sync workers)
+  /usr/bin/python3 flask_baseline.py [PORT]                                 Flask's development server (threaded)
 """
 import sys
 

@@ -60,6 +60,30 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task Inline_io_serves_concurrent_requests_and_drains()
+    {
+        TestModels.Write(_repository, "relu", 1, TestModels.Relu());
+        using var server = ServerProcess.Start(AppPath, "--repository", _repository, "--host", "127.0.0.1", "--port", "0", "--inline-io", "true");
+        var address = await server.WaitForListeningAsync(TimeSpan.FromSeconds(30));
+        using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        await server.WaitForReadyAsync(client, TimeSpan.FromSeconds(30));
+
+        var requests = Enumerable.Range(0, 200).Select(async i =>
+        {
+            using var content = new StringContent($$"""{"id":"{{i}}","inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[-1,{{i}},-3,4]}]}""", Encoding.UTF8, "application/json");
+            using var response = await client.PostAsync("/v2/models/relu/infer", content);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), body.GetProperty("id").GetString());
+            Assert.Equal(i, body.GetProperty("outputs")[0].GetProperty("data")[1].GetSingle());
+        });
+        await Task.WhenAll(requests);
+
+        server.Signal(ServerProcess.SIGTERM);
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Bad_flags_exit_2_with_a_clear_message()
     {
         using var server = ServerProcess.Start(AppPath, "--port", "seventy");

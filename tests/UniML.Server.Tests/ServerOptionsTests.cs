@@ -30,7 +30,18 @@ public sealed class ServerOptionsTests
         Assert.Equal("/models", o.RepositoryPath);
     }
 
+    [Fact]
+    public void Inline_io_is_off_by_default_and_set_by_flag_or_variable()
+    {
+        Assert.False(Parse([]).InlineIo);
+        Assert.True(Parse(["--inline-io", "true"]).InlineIo);
+        Assert.True(Parse([], new() { ["UNIML_INLINE_IO"] = "1" }).InlineIo);
+        Assert.False(Parse(["--inline-io=false"], new() { ["UNIML_INLINE_IO"] = "true" }).InlineIo);
+        Assert.Contains("--inline-io", ServerOptions.Usage);
+    }
+
     [Theory]
+    [InlineData("--inline-io", "sometimes", "is not true or false")]
     [InlineData("--port", "70000", "--port: '70000' is not an integer between 0 and 65535")]
     [InlineData("--log-format", "xml", "is not json or text")]
     [InlineData("--strict-readiness", "maybe", "is not true or false")]
