@@ -8,10 +8,17 @@ namespace UniML.Bench;
 /// </summary>
 static class Timing
 {
+    const double WarmUpMilliseconds = 750;
+
     public static double[] Medians(IReadOnlyList<IBenchEngine> engines, TimeSpan budgetPerEngine, out double[] p90)
     {
         foreach (var e in engines)
-            for (int i = 0; i < 20; i++) e.RunOnce(); // warm-up: JIT tiers, pooled buffers, ORT arenas
+        {
+            // Warm-up by time, not by count: .NET promotes hot methods to optimised code in the background
+            // after a delay, which a loaded machine stretches; 20 calls measured tier-0 code now and then.
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 20 || Stopwatch.GetElapsedTime(start).TotalMilliseconds < WarmUpMilliseconds; i++) e.RunOnce();
+        }
 
         // Size a round so it lasts about 20 ms for the slowest engine.
         double slowest = 0;
