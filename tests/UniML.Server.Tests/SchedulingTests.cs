@@ -29,8 +29,8 @@ public sealed partial class SchedulingTests(ServerFixture server) : IClassFixtur
         Assert.True(await Metric("uniml_inference_count_total", "batched") >= 24, "inference count counts rows");
     }
 
-    // Four rows of the slow model: a run of a hundred milliseconds or more.
-    const int SlowRows = 4;
+    // Eight rows of the slow model: a run of several hundred milliseconds, far longer than the upload.
+    const int SlowRows = 8;
 
     static byte[] SlowInput() => new byte[SlowRows * ServerFixture.SlowWidth * 4];
 
@@ -40,22 +40,47 @@ public sealed partial class SchedulingTests(ServerFixture server) : IClassFixtur
     [Fact]
     public async Task A_full_queue_answers_503_at_once_and_the_admitted_requests_succeed()
     {
-        // slow: one execution at a time and one waiting; the rest must be refused immediately.
-        var tasks = Enumerable.Range(0, 6).Select(async i =>
+        // slow: one execution at a time and one waiting (capacity 2). Fill both places first, confirmed through
+        // the pending-requests gauge, so the test does not depend on how fast uploads or runs are; then every
+        // further request must be refused at once.
+        async Task<(HttpStatusCode StatusCode, long ElapsedMilliseconds, string Body)> Send(string id)
         {
             var clock = Stopwatch.StartNew();
-            using var response = await server.PostBinaryAsync("/v2/models/slow/infer", SlowHeader($"s{i}"), SlowInput());
+            using var response = await server.PostBinaryAsync("/v2/models/slow/infer", SlowHeader(id), SlowInput());
             return (response.StatusCode, clock.ElapsedMilliseconds, await response.Content.ReadAsStringAsync());
-        }).ToArray();
-        var results = await Task.WhenAll(tasks);
-        var refused = results.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToArray();
-        var served = results.Where(r => r.StatusCode == HttpStatusCode.OK).ToArray();
-        Assert.True(served.Length >= 1, string.Join("\n", results.Select(r => $"{r.StatusCode} {r.Item3}")));
-        Assert.True(refused.Length >= 1, "no request was refused: " + string.Join(", ", results.Select(r => $"{r.StatusCode} {r.ElapsedMilliseconds}ms")));
-        Assert.Equal(results.Length, served.Length + refused.Length);
-        Assert.All(refused, r => Assert.Contains("overloaded", r.Item3));
-        Assert.True(refused.Min(r => r.ElapsedMilliseconds) < served.Max(r => r.ElapsedMilliseconds), "a 503 should not wait for the queue");
-        Assert.True(await Metric("uniml_inference_request_failure_total", "slow", "queue_full") >= refused.Length);
+        }
+        async Task<bool> WaitForPending(int count, Task running)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(30) && !running.IsCompleted)
+            {
+                if (await Metric("uniml_inference_pending_requests", "slow") >= count) return true;
+                await Task.Delay(5);
+            }
+            return false;
+        }
+
+        var admitted = new List<Task<(HttpStatusCode StatusCode, long ElapsedMilliseconds, string Body)>>();
+        (HttpStatusCode StatusCode, long ElapsedMilliseconds, string Body)[] extra = [];
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var first = Send($"a{attempt}");
+            if (!await WaitForPending(1, first)) { admitted.Add(first); continue; }
+            var second = Send($"b{attempt}");
+            admitted.Add(first);
+            admitted.Add(second);
+            if (!await WaitForPending(2, Task.WhenAny(first, second))) continue;
+            extra = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Send($"c{attempt}-{i}")));
+            break;
+        }
+        var served = await Task.WhenAll(admitted);
+        Assert.All(served, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.True(extra.Length == 3, "the slow model never held both places at once: each run finished before the next request was admitted; make it slower: "
+            + string.Join(", ", served.Select(r => $"{r.StatusCode} {r.ElapsedMilliseconds}ms")));
+        Assert.All(extra, r => Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode));
+        Assert.All(extra, r => Assert.Contains("overloaded", r.Body));
+        Assert.True(extra.Max(r => r.ElapsedMilliseconds) < served.Max(r => r.ElapsedMilliseconds), "a 503 should not wait for the queue");
+        Assert.True(await Metric("uniml_inference_request_failure_total", "slow", "queue_full") >= extra.Length);
     }
 
     [Fact]

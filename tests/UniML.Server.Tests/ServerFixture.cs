@@ -21,7 +21,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     /// <summary>Width of the slow model's input; its depth makes one run take a few hundred milliseconds.</summary>
     public const int SlowWidth = 65536;
-    public const int SlowDepth = 2000;
+    public const int SlowDepth = 24000;
 
     public async Task InitializeAsync()
     {
