@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using UniML.Engine.Primitives;
 using UniML.Onnx;
 
@@ -30,6 +31,16 @@ internal struct TreeNode
 /// An ensemble as the ONNX attributes describe it, before compiling: parallel node lists whose children
 /// are node or leaf indices, tree roots, and per-leaf (target, weight) lists.
 /// </summary>
+/// <summary>A node of the branch-free layout: a leaf reads feature 0 and has both children itself.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FlatNode
+{
+    public float Threshold;
+    public int Feature;
+    public int False;
+    public int True;
+}
+
 internal sealed class TreeEnsembleSource
 {
     public required int[] Features;
@@ -69,6 +80,13 @@ internal sealed class CompiledTreeEnsemble
     readonly double[][] _memberSets;
     readonly bool _uniform;
     readonly TreeNodeMode _uniformMode;
+    // Branch-free layout (uniform modes): per node both children, leaves loop on themselves; per tree its depth.
+    readonly FlatNode[] _flat;
+    readonly int[] _depths;
+    /// <summary>For a leaf node, the index of its first entry in _leafWeights.</summary>
+    readonly int[] _leafFirst;
+    /// <summary>Every leaf has one entry per target, in target order.</summary>
+    readonly bool _dense;
 
     public int Targets { get; }
     public int TreeCount => _roots.Length;
@@ -158,6 +176,44 @@ internal sealed class CompiledTreeEnsemble
         _uniform = uniform;
         _uniformMode = seenMode ?? TreeNodeMode.Leq;
         MaxFeature = maxFeature;
+
+        int count = _nodes.Length;
+        _flat = new FlatNode[count];
+        _leafFirst = new int[count];
+        var depth = new int[count];
+        _depths = new int[roots.Length];
+        for (int i = 0; i < count; i++)
+        {
+            var nd = _nodes[i];
+            if (nd.Feature < 0)
+            {
+                _flat[i] = new FlatNode { Feature = 0, False = i, True = i };
+                _leafFirst[i] = _leafStart[nd.FalseChild];
+            }
+            else
+            {
+                _flat[i] = new FlatNode { Threshold = nd.Threshold, Feature = nd.Feature, False = nd.FalseChild, True = i + 1 };
+                depth[i + 1] = depth[i] + 1;
+                depth[nd.FalseChild] = depth[i] + 1;
+            }
+        }
+        for (int r = 0; r < roots.Length; r++)
+        {
+            int end = r + 1 < roots.Length ? roots[r + 1] : count;
+            int d = 0;
+            for (int i = roots[r]; i < end; i++) d = Math.Max(d, depth[i]);
+            _depths[r] = d;
+        }
+        bool dense = true;
+        for (int i = 0; i < count && dense; i++)
+        {
+            if (_nodes[i].Feature >= 0) continue;
+            int leaf = _nodes[i].FalseChild;
+            if (_leafStart[leaf + 1] - _leafStart[leaf] != Targets) { dense = false; break; }
+            for (int k = 0; k < Targets; k++)
+                if (_leafTargets[_leafStart[leaf] + k] != k) { dense = false; break; }
+        }
+        _dense = dense;
     }
 
     /// <summary>
@@ -172,7 +228,19 @@ internal sealed class CompiledTreeEnsemble
         var output = scores.Slice(0, rows * Targets);
         if (aggregate is TreeAggregate.Min or TreeAggregate.Max) output.Fill(double.NaN);
         else output.Clear();
-        if (_uniform)
+        if (_uniform && _dense && rows >= FlatMinRows && aggregate is TreeAggregate.Sum or TreeAggregate.Average
+            && _uniformMode is TreeNodeMode.Leq or TreeNodeMode.Lt or TreeNodeMode.Gte or TreeNodeMode.Gt)
+        {
+            switch (_uniformMode)
+            {
+                case TreeNodeMode.Leq: RunFlat<T, LeqSplit>(x, rows, columns, output); break;
+                case TreeNodeMode.Lt: RunFlat<T, LtSplit>(x, rows, columns, output); break;
+                case TreeNodeMode.Gte: RunFlat<T, GteSplit>(x, rows, columns, output); break;
+                case TreeNodeMode.Gt: RunFlat<T, GtSplit>(x, rows, columns, output); break;
+                default: throw new UnreachableException();
+            }
+        }
+        else if (_uniform)
         {
             switch (_uniformMode)
             {
@@ -193,6 +261,71 @@ internal sealed class CompiledTreeEnsemble
         else if (aggregate is TreeAggregate.Min or TreeAggregate.Max)
         {
             for (int i = 0; i < output.Length; i++) if (double.IsNaN(output[i])) output[i] = 0;
+        }
+    }
+
+    const int FlatMinRows = 8;
+
+    /// <summary>
+    /// Sum of dense leaf rows over the trees, each tree walked branch-free by a whole block of rows at once:
+    /// every row takes exactly the tree's depth in steps (a leaf steps onto itself), so there is nothing
+    /// to mispredict and the block's walks are independent chains the CPU overlaps.
+    /// </summary>
+    void RunFlat<T, TSplit>(ReadOnlySpan<T> x, int rows, int columns, Span<double> scores)
+        where T : unmanaged, IFloatingPointIeee754<T> where TSplit : struct, ITreeSplit
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref FlatNode nodes = ref MemoryMarshal.GetArrayDataReference(_flat);
+        ref double th64 = ref MemoryMarshal.GetArrayDataReference(_thresholds);
+        ref double weights = ref MemoryMarshal.GetArrayDataReference(_leafWeights);
+        ref int leafFirst = ref MemoryMarshal.GetArrayDataReference(_leafFirst);
+        ref double s0 = ref MemoryMarshal.GetReference(scores);
+        int targets = Targets;
+        Span<int> idxSpan = stackalloc int[RowBlock];
+        ref int idx = ref MemoryMarshal.GetReference(idxSpan);
+        for (int r0 = 0; r0 < rows; r0 += RowBlock)
+        {
+            int count = Math.Min(RowBlock, rows - r0);
+            ref T xb = ref Unsafe.Add(ref x0, r0 * columns);
+            for (int t = 0; t < _roots.Length; t++)
+            {
+                int root = _roots[t];
+                int depth = _depths[t];
+                for (int k = 0; k < count; k++) Unsafe.Add(ref idx, k) = root;
+                for (int d = 0; d < depth; d++)
+                {
+                    ref T xr = ref xb;
+                    for (int k = 0; k < count; k++)
+                    {
+                        int i = Unsafe.Add(ref idx, k);
+                        ref FlatNode n = ref Unsafe.Add(ref nodes, i);
+                        T v = Unsafe.Add(ref xr, n.Feature);
+                        T th = typeof(T) == typeof(float) ? Unsafe.As<float, T>(ref n.Threshold) : Unsafe.As<double, T>(ref Unsafe.Add(ref th64, i));
+                        int c = TSplit.True(v, th) ? 1 : 0;
+                        Unsafe.Add(ref idx, k) = Unsafe.Add(ref n.False, c);
+                        xr = ref Unsafe.Add(ref xr, columns);
+                    }
+                }
+                ref double sb = ref Unsafe.Add(ref s0, r0 * targets);
+                if (targets == 1)
+                {
+                    for (int k = 0; k < count; k++)
+                        Unsafe.Add(ref sb, k) += Unsafe.Add(ref weights, Unsafe.Add(ref leafFirst, Unsafe.Add(ref idx, k)));
+                }
+                else
+                {
+                    for (int k = 0; k < count; k++)
+                    {
+                        ref double w = ref Unsafe.Add(ref weights, Unsafe.Add(ref leafFirst, Unsafe.Add(ref idx, k)));
+                        ref double acc = ref Unsafe.Add(ref sb, k * targets);
+                        int j = 0;
+                        if (Vector256.IsHardwareAccelerated)
+                            for (; j + 4 <= targets; j += 4)
+                                (Vector256.LoadUnsafe(ref acc, (nuint)j) + Vector256.LoadUnsafe(ref w, (nuint)j)).StoreUnsafe(ref acc, (nuint)j);
+                        for (; j < targets; j++) Unsafe.Add(ref acc, j) += Unsafe.Add(ref w, j);
+                    }
+                }
+            }
         }
     }
 

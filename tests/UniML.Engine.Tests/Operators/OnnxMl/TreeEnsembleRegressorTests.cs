@@ -117,4 +117,42 @@ public class TreeEnsembleRegressorTests
         for (int i = 0; i < rows.Length; i += 37)
             Assert.Equal(Floats(Run(TwoTrees("SUM"), Rows(rows[i]))[0])[0], batch[i]);
     }
+
+    [Theory]
+    [InlineData("BRANCH_LEQ", "SUM")]
+    [InlineData("BRANCH_LT", "AVERAGE")]
+    [InlineData("BRANCH_GTE", "SUM")]
+    [InlineData("BRANCH_GT", "SUM")]
+    [InlineData("BRANCH_EQ", "SUM")]
+    public void UnevenTreesWithTwoTargetsMatchSingleRows(string mode, string aggregate)
+    {
+        // Tree 0 has leaves at depths 1 and 3; tree 1 is a single leaf; every leaf carries both targets.
+        static GraphBuilder Model(string mode, string aggregate)
+        {
+            var g = Graph(["Y"]);
+            g.Node("TreeEnsembleRegressor", ["X"], ["Y"], Ml)
+                .Attr("nodes_treeids", new long[] { 0, 0, 0, 0, 0, 0, 0, 1 })
+                .Attr("nodes_nodeids", new long[] { 0, 1, 2, 3, 4, 5, 6, 0 })
+                .Attr("nodes_featureids", new long[] { 0, 0, 1, 0, 0, 0, 0, 0 })
+                .Attr("nodes_modes", new[] { mode, "LEAF", mode, mode, "LEAF", "LEAF", "LEAF", "LEAF" })
+                .Attr("nodes_values", new[] { 0.5f, 0, 1f, 0.8f, 0, 0, 0, 0 })
+                .Attr("nodes_truenodeids", new long[] { 1, 0, 3, 5, 0, 0, 0, 0 })
+                .Attr("nodes_falsenodeids", new long[] { 2, 0, 4, 6, 0, 0, 0, 0 })
+                .Attr("target_treeids", new long[] { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1 })
+                .Attr("target_nodeids", new long[] { 1, 1, 4, 4, 5, 5, 6, 6, 0, 0 })
+                .Attr("target_ids", new long[] { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 })
+                .Attr("target_weights", new[] { 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 0.25f, 0.5f })
+                .Attr("n_targets", 2L)
+                .Attr("aggregate_function", aggregate);
+            return g;
+        }
+        var rows = Enumerable.Range(0, 200).Select(i => new[] { i % 11 == 0 ? float.NaN : (i % 5) / 4f, i % 13 == 0 ? float.NaN : (i % 3) / 1f }).ToArray();
+        var batch = Floats(Run(Model(mode, aggregate), Rows(rows))[0]);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var one = Floats(Run(Model(mode, aggregate), Rows(rows[i]))[0]);
+            Assert.Equal(one[0], batch[2 * i]);
+            Assert.Equal(one[1], batch[2 * i + 1]);
+        }
+    }
 }
