@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -90,7 +89,7 @@ internal sealed class ProtocolEndpoints
         _metrics.CountResponse(context.Response.StatusCode);
     }
 
-    string TooLargeMessage() => $"the request body is larger than the server's limit of {_options.MaxRequestBytes} bytes (--max-request-bytes)";
+    string TooLargeMessage() => RequestBody.TooLargeMessage(_options.MaxRequestBytes);
 
     Task Live(HttpContext context) => WriteRaw(context, 200, "{\"live\":true}"u8.ToArray());
 
@@ -173,15 +172,8 @@ internal sealed class ProtocolEndpoints
                 throw ProtocolException.BadRequest($"{HeaderLengthHeader} must be a non-negative integer, got '{headerValue}'");
         }
         InferenceRequest request;
-        var (buffer, length) = await ReadBodyAsync(context).ConfigureAwait(false);
-        try
-        {
-            request = InferenceRequestReader.Read(buffer.AsSpan(0, length), headerLength, _options.MaxRequestElements);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using (var requestBody = await ReadBodyAsync(context).ConfigureAwait(false))
+            request = InferenceRequestReader.Read(requestBody.WrittenSpan, headerLength, _options.MaxRequestElements);
 
         var work = model.Prepare(request);
         var outputs = await model.ExecuteAsync(work, context.RequestAborted).ConfigureAwait(false);
@@ -203,7 +195,7 @@ internal sealed class ProtocolEndpoints
                 chosen[i] = new ResponseOutput(r.Name, outputs[model.OutputIndex(r.Name)]!, r.Binary ?? request.BinaryOutputByDefault);
             }
         }
-        var body = new ArrayBufferWriter<byte>(1024);
+        using var body = new PooledBufferWriter(InferenceResponseWriter.EstimateLength(chosen));
         int jsonLength = InferenceResponseWriter.Write(body, model.Name, model.VersionText, request.Id, chosen);
         var response = context.Response;
         response.StatusCode = 200;
@@ -222,61 +214,18 @@ internal sealed class ProtocolEndpoints
         model.Metrics.RequestDuration.Observe(Stopwatch.GetTimestamp() - started);
     }
 
-    /// <summary>Reads the whole body into a pooled buffer (the caller returns it), enforcing the size limit.</summary>
-    async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context)
-    {
-        long max = _options.MaxRequestBytes;
-        long? declared = context.Request.ContentLength;
-        if (declared > max)
-            throw new ProtocolException(413, $"the request body has {declared} bytes, more than the server's limit of {max} bytes (--max-request-bytes)", FailureReasons.TooLarge);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(declared ?? 16 * 1024, 1));
-        int length = 0;
-        try
-        {
-            var stream = context.Request.Body;
-            while (true)
-            {
-                if (declared is { } expected && length == expected && length > 0)
-                    break;
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= max)
-                        throw new ProtocolException(413, TooLargeMessage(), FailureReasons.TooLarge);
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, max));
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-                int read = await stream.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length - length, max - length + 1)), context.RequestAborted).ConfigureAwait(false);
-                if (read == 0) break;
-                length += read;
-                if (length > max)
-                    throw new ProtocolException(413, TooLargeMessage(), FailureReasons.TooLarge);
-            }
-            return (buffer, length);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
+    /// <summary>The whole body in a pooled buffer (the caller disposes it), within the size limit.</summary>
+    ValueTask<PooledBufferWriter> ReadBodyAsync(HttpContext context) =>
+        RequestBody.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, _options.MaxRequestBytes, context.RequestAborted);
 
     async Task RepositoryIndex(HttpContext context)
     {
         bool readyOnly = false;
         if (context.Request.ContentLength is not 0)
         {
-            var (buffer, length) = await ReadBodyAsync(context).ConfigureAwait(false);
-            try
-            {
-                if (length > 0 && JsonSerializer.Deserialize(buffer.AsSpan(0, length), ProtocolJson.Relaxed.RepositoryIndexRequest) is { } request)
-                    readyOnly = request.Ready == true;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            using var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            if (body.WrittenCount > 0 && JsonSerializer.Deserialize(body.WrittenSpan, ProtocolJson.Relaxed.RepositoryIndexRequest) is { } request)
+                readyOnly = request.Ready == true;
         }
         await WriteJson(context, 200, _repository.Index(readyOnly).ToArray(), ProtocolJson.Relaxed.RepositoryIndexEntryArray).ConfigureAwait(false);
     }

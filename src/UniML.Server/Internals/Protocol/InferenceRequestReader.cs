@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using UniML.Engine;
@@ -10,12 +12,17 @@ namespace UniML.Server.Internals.Protocol;
 
 /// <summary>
 /// Decodes an inference request body: the JSON header (KServe v2 "Inference Request JSON Object") and,
-/// with the binary tensor data extension, the binary tensors that follow it. Tensor data is read
-/// straight into typed engine buffers with <see cref="Utf8JsonReader"/> (no boxed JSON DOM), in a second
-/// pass once an input's datatype and shape are known, since JSON members may come in any order.
+/// with the binary tensor data extension, the binary tensors that follow it, straight into typed engine
+/// tensors (no JSON DOM, no per-element allocation). Numeric <c>data</c> that comes after its input's
+/// datatype and shape (the usual order) is decoded during the one pass over the header by
+/// <see cref="JsonNumberArray"/>; other data (BYTES, data before the shape, anything that fast path refuses)
+/// is skipped and decoded afterwards with <see cref="Utf8JsonReader"/>, which also words the errors.
+/// Binary tensors are copied from the body into uninitialized tensor storage, once.
 /// </summary>
 internal static class InferenceRequestReader
 {
+    static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
+
     /// <summary>Decodes <paramref name="body"/>; <paramref name="headerLength"/> is the
     /// Inference-Header-Content-Length value, or -1 when the whole body is JSON.</summary>
     public static InferenceRequest Read(ReadOnlySpan<byte> body, long headerLength, long maxElements)
@@ -31,7 +38,7 @@ internal static class InferenceRequestReader
         var pending = new List<PendingInput>();
         try
         {
-            ReadHeader(json, request, pending);
+            ReadHeader(json, request, pending, maxElements);
         }
         catch (JsonException e)
         {
@@ -59,14 +66,14 @@ internal static class InferenceRequestReader
                     throw ProtocolException.BadRequest($"input '{p.Name}' has both 'data' and the binary_data_size parameter; give one");
                 if (binaryOffset + p.BinarySize > binary.Length)
                     throw ProtocolException.BadRequest($"input '{p.Name}' declares binary_data_size {p.BinarySize} but only {binary.Length - binaryOffset} bytes of binary data remain after the {json.Length}-byte JSON header");
-                value = DecodeBinary(p, count, binary.Slice(binaryOffset, (int)p.BinarySize));
+                value = DecodeBinary(p, (int)count, binary.Slice(binaryOffset, (int)p.BinarySize));
                 binaryOffset += (int)p.BinarySize;
             }
             else
             {
                 if (p.DataLength == 0)
                     throw ProtocolException.BadRequest($"input '{p.Name}' has no 'data' (and no binary_data_size parameter)");
-                value = DecodeJson(p, count, json.Slice(p.DataStart, p.DataLength));
+                value = p.Decoded ?? DecodeJson(p, (int)count, json.Slice(p.DataStart, p.DataLength));
             }
             request.Inputs.Add(new RequestInput(p.Name, p.Type, p.Shape, value));
         }
@@ -87,11 +94,42 @@ internal static class InferenceRequestReader
         public long BinarySize = -1;
         public int DataStart;
         public int DataLength;
+
+        /// <summary>The data, when it was decoded during the header pass.</summary>
+        public Tensor? Decoded;
     }
 
-    static void ReadHeader(ReadOnlySpan<byte> json, InferenceRequest request, List<PendingInput> pending)
+    /// <summary>
+    /// The header's reader and where its span starts in the header: after data decoded by
+    /// <see cref="JsonNumberArray"/>, reading resumes on the bytes that follow it.
+    /// </summary>
+    ref struct HeaderCursor
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 });
+        public Utf8JsonReader Reader;
+        public ReadOnlySpan<byte> Json;
+        public int Base;
+
+        /// <summary>Where the reader stands, as an index into the header.</summary>
+        public readonly int Position => Base + (int)Reader.BytesConsumed;
+
+        /// <summary>
+        /// Continues after a property value that was read without the reader, ending at <paramref name="end"/>:
+        /// the reader (just after the property name) is given a stand-in value, then the rest of the header.
+        /// </summary>
+        public void ResumeAfterValue(int end)
+        {
+            var standIn = new Utf8JsonReader("0 "u8, isFinalBlock: false, Reader.CurrentState);
+            standIn.Read();
+            standIn.Read(); // false: needs more input, and its state is "after a value"
+            Reader = new Utf8JsonReader(Json[end..], isFinalBlock: true, standIn.CurrentState);
+            Base = end;
+        }
+    }
+
+    static void ReadHeader(ReadOnlySpan<byte> json, InferenceRequest request, List<PendingInput> pending, long maxElements)
+    {
+        var cursor = new HeaderCursor { Reader = new Utf8JsonReader(json, ReaderOptions), Json = json };
+        ref var reader = ref cursor.Reader;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw ProtocolException.BadRequest("the inference request must be a JSON object");
         bool hasInputs = false;
@@ -107,13 +145,14 @@ internal static class InferenceRequestReader
             else if (reader.ValueTextEquals("parameters"u8))
             {
                 reader.Read();
-                ReadParameters(ref reader, "the request", (string name, ref Utf8JsonReader r) =>
+                StartParameters(ref reader, "the request");
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (name == "binary_data_output")
-                        request.BinaryOutputByDefault = ReadBool(ref r, "the request's binary_data_output parameter");
-                    else
-                        r.Skip();
-                });
+                    bool isBinaryOutput = reader.ValueTextEquals("binary_data_output"u8);
+                    reader.Read();
+                    if (isBinaryOutput) request.BinaryOutputByDefault = ReadBool(ref reader, "the request's binary_data_output parameter");
+                    else reader.Skip();
+                }
             }
             else if (reader.ValueTextEquals("inputs"u8))
             {
@@ -121,8 +160,13 @@ internal static class InferenceRequestReader
                 if (reader.TokenType != JsonTokenType.StartArray)
                     throw ProtocolException.BadRequest("'inputs' must be an array of tensor objects");
                 hasInputs = true;
+                long elements = 0; // in the inputs so far: data beyond the limit is left to the check after the header
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    pending.Add(ReadInput(ref reader, pending.Count));
+                {
+                    var input = ReadInput(ref cursor, pending.Count, maxElements - elements);
+                    pending.Add(input);
+                    elements += Math.Max(CountOrMinusOne(input.Shape), 0);
+                }
             }
             else if (reader.ValueTextEquals("outputs"u8))
             {
@@ -147,8 +191,9 @@ internal static class InferenceRequestReader
             throw ProtocolException.BadRequest("the request has no 'inputs'");
     }
 
-    static PendingInput ReadInput(ref Utf8JsonReader reader, int index)
+    static PendingInput ReadInput(scoped ref HeaderCursor cursor, int index, long elementBudget)
     {
+        ref var reader = ref cursor.Reader;
         if (reader.TokenType != JsonTokenType.StartObject)
             throw ProtocolException.BadRequest($"inputs[{index}] must be a JSON object");
         var p = new PendingInput();
@@ -176,26 +221,30 @@ internal static class InferenceRequestReader
             else if (reader.ValueTextEquals("parameters"u8))
             {
                 reader.Read();
-                ReadParameters(ref reader, $"inputs[{index}]", (string pname, ref Utf8JsonReader r) =>
+                StartParameters(ref reader, $"inputs[{index}]");
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (pname == "binary_data_size")
+                    bool isBinarySize = reader.ValueTextEquals("binary_data_size"u8);
+                    reader.Read();
+                    if (!isBinarySize)
                     {
-                        if (r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out long size) || size < 0 || size > int.MaxValue)
-                            throw ProtocolException.BadRequest($"inputs[{index}]: binary_data_size must be a non-negative integer");
-                        p.BinarySize = size;
+                        reader.Skip();
+                        continue;
                     }
-                    else
-                    {
-                        r.Skip();
-                    }
-                });
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long size) || size < 0 || size > int.MaxValue)
+                        throw ProtocolException.BadRequest($"inputs[{index}]: binary_data_size must be a non-negative integer");
+                    p.BinarySize = size;
+                }
             }
             else if (reader.ValueTextEquals("data"u8))
             {
-                reader.Read();
-                p.DataStart = (int)reader.TokenStartIndex;
-                reader.Skip();
-                p.DataLength = (int)reader.BytesConsumed - p.DataStart;
+                if (!TryDecodeDataInPlace(ref cursor, p, elementBudget))
+                {
+                    reader.Read();
+                    p.DataStart = cursor.Base + (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    p.DataLength = cursor.Position - p.DataStart;
+                }
             }
             else
             {
@@ -209,6 +258,30 @@ internal static class InferenceRequestReader
             throw ProtocolException.BadRequest($"input '{p.Name}' has unknown datatype '{p.DataType}' (known: {DataTypes.AllNames})");
         if (!p.HasShape) throw ProtocolException.BadRequest($"input '{p.Name}' has no 'shape'");
         return p;
+    }
+
+    /// <summary>
+    /// With the cursor just after <c>"data":</c>: decodes numeric data whose datatype and shape are already
+    /// known, within the element budget, straight into a tensor, and moves the cursor past it. False (the
+    /// cursor unmoved) leaves the data to <see cref="DecodeJson"/>.
+    /// </summary>
+    static bool TryDecodeDataInPlace(scoped ref HeaderCursor cursor, PendingInput p, long elementBudget)
+    {
+        if (!p.HasShape || p.DataType is null || !DataTypes.TryParse(p.DataType, out var type) || type == ElementType.String)
+            return false;
+        long count = CountOrMinusOne(p.Shape);
+        if (count < 0 || count > elementBudget)
+            return false;
+        int start = cursor.Position;
+        var source = new JsonArraySource(cursor.Json, start);
+        var tensor = Decode(type, p.Shape, (int)count, ref source);
+        if (tensor is null)
+            return false;
+        p.Decoded = tensor;
+        p.DataStart = start;
+        p.DataLength = source.End - start;
+        cursor.ResumeAfterValue(source.End);
+        return true;
     }
 
     static RequestedOutput ReadOutput(ref Utf8JsonReader reader, int index)
@@ -228,15 +301,16 @@ internal static class InferenceRequestReader
             else if (reader.ValueTextEquals("parameters"u8))
             {
                 reader.Read();
-                ReadParameters(ref reader, $"outputs[{index}]", (string pname, ref Utf8JsonReader r) =>
+                StartParameters(ref reader, $"outputs[{index}]");
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (pname == "binary_data")
-                        binary = ReadBool(ref r, $"outputs[{index}].parameters.binary_data");
-                    else if (pname == "classification")
+                    if (reader.ValueTextEquals("classification"u8))
                         throw ProtocolException.BadRequest($"outputs[{index}]: the classification extension is not supported");
-                    else
-                        r.Skip();
-                });
+                    bool isBinary = reader.ValueTextEquals("binary_data"u8);
+                    reader.Read();
+                    if (isBinary) binary = ReadBool(ref reader, $"outputs[{index}].parameters.binary_data");
+                    else reader.Skip();
+                }
             }
             else
             {
@@ -247,18 +321,10 @@ internal static class InferenceRequestReader
         return new RequestedOutput(name ?? throw ProtocolException.BadRequest($"outputs[{index}] has no 'name'"), binary);
     }
 
-    delegate void ParameterVisitor(string name, ref Utf8JsonReader reader);
-
-    static void ReadParameters(ref Utf8JsonReader reader, string owner, ParameterVisitor visit)
+    static void StartParameters(ref Utf8JsonReader reader, string owner)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             throw ProtocolException.BadRequest($"{owner}: 'parameters' must be a JSON object");
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = reader.GetString()!;
-            reader.Read();
-            visit(name, ref reader);
-        }
     }
 
     static bool ReadBool(ref Utf8JsonReader reader, string what) => reader.TokenType switch
@@ -287,52 +353,127 @@ internal static class InferenceRequestReader
 
     static long ElementCount(PendingInput p)
     {
+        long count = CountOrMinusOne(p.Shape);
+        if (count < 0)
+            throw new ProtocolException(400, $"input '{p.Name}' shape {Tensor.ShapeText(p.Shape)} has more than {int.MaxValue} elements", FailureReasons.TooLarge);
+        return count;
+    }
+
+    /// <summary>The shape's element count; -1 beyond <see cref="int.MaxValue"/>.</summary>
+    static long CountOrMinusOne(int[] shape)
+    {
         long count = 1;
-        foreach (var d in p.Shape)
+        foreach (var d in shape)
         {
             count *= d;
-            if (count > int.MaxValue)
-                throw new ProtocolException(400, $"input '{p.Name}' shape {Tensor.ShapeText(p.Shape)} has more than {int.MaxValue} elements", FailureReasons.TooLarge);
+            if (count > int.MaxValue) return -1;
         }
         return count;
     }
 
-    // ---- JSON tensor data ----
+    // ---- tensor storage, filled from each kind of source ----
 
-    static Tensor DecodeJson(PendingInput p, long count, ReadOnlySpan<byte> data)
+    /// <summary>Where a tensor's elements come from: the three ways the protocol carries tensor data.</summary>
+    interface IElementSource
     {
-        var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = 64 });
-        reader.Read();
+        /// <summary>Writes every element of <paramref name="into"/>; false when the data does not fit it.</summary>
+        bool Fill<T>(Span<T> into) where T : unmanaged;
+    }
+
+    /// <summary>A new tensor of <paramref name="type"/> and <paramref name="shape"/> filled by <paramref name="source"/>; null when it does not fill it.</summary>
+    static Tensor? Decode<TSource>(ElementType type, int[] shape, int count, scoped ref TSource source)
+        where TSource : IElementSource, allows ref struct
+    {
+        switch (type)
+        {
+            case ElementType.Bool: return Decode<bool, TSource>(shape, count, ref source);
+            case ElementType.UInt8: return Decode<byte, TSource>(shape, count, ref source);
+            case ElementType.UInt16: return Decode<ushort, TSource>(shape, count, ref source);
+            case ElementType.UInt32: return Decode<uint, TSource>(shape, count, ref source);
+            case ElementType.UInt64: return Decode<ulong, TSource>(shape, count, ref source);
+            case ElementType.Int8: return Decode<sbyte, TSource>(shape, count, ref source);
+            case ElementType.Int16: return Decode<short, TSource>(shape, count, ref source);
+            case ElementType.Int32: return Decode<int, TSource>(shape, count, ref source);
+            case ElementType.Int64: return Decode<long, TSource>(shape, count, ref source);
+            case ElementType.Float16: return Decode<Half, TSource>(shape, count, ref source);
+            case ElementType.Float: return Decode<float, TSource>(shape, count, ref source);
+            case ElementType.Double: return Decode<double, TSource>(shape, count, ref source);
+            case ElementType.BFloat16:
+            {
+                // bfloat16 has no CLR type: a (zeroed) tensor of its own, its elements the upper 16 bits of a float.
+                var tensor = Tensor.Create(type, shape);
+                return source.Fill(MemoryMarshal.Cast<ushort, BFloat16Bits>(tensor.Span<ushort>())) ? tensor : null;
+            }
+            default:
+                return null;
+        }
+    }
+
+    static Tensor? Decode<T, TSource>(int[] shape, int count, scoped ref TSource source)
+        where T : unmanaged
+        where TSource : IElementSource, allows ref struct
+    {
+        // Every element is written before the tensor is used, so a large array need not be zeroed first.
+        var data = GC.AllocateUninitializedArray<T>(count);
+        return source.Fill(data.AsSpan()) ? Tensor.FromArray(data, shape) : null;
+    }
+
+    /// <summary>The fast path: a JSON array decoded by <see cref="JsonNumberArray"/>; <see cref="End"/> is the index after it.</summary>
+    ref struct JsonArraySource(ReadOnlySpan<byte> json, int start) : IElementSource
+    {
+        readonly ReadOnlySpan<byte> _json = json;
+        public int End;
+
+        public bool Fill<T>(Span<T> into) where T : unmanaged => JsonNumberArray.TryRead(_json, start, into, out End);
+    }
+
+    /// <summary>The generic path: any JSON value, token by token; errors name the input and element.</summary>
+    ref struct JsonReaderSource(ReadOnlySpan<byte> data, PendingInput input) : IElementSource
+    {
+        Utf8JsonReader _reader = new(data, new JsonReaderOptions { MaxDepth = 64 });
+
+        public bool Fill<T>(Span<T> into) where T : unmanaged
+        {
+            _reader.Read();
+            int filled = 0;
+            WalkNumbers(ref _reader, input, into, ref filled);
+            CheckCount(input, into.Length, filled);
+            return true;
+        }
+    }
+
+    /// <summary>The binary tensor data extension: little-endian elements, copied as they are.</summary>
+    readonly ref struct BinarySource(ReadOnlySpan<byte> bytes) : IElementSource
+    {
+        readonly ReadOnlySpan<byte> _bytes = bytes;
+
+        public bool Fill<T>(Span<T> into) where T : unmanaged
+        {
+            var destination = MemoryMarshal.AsBytes(into);
+            if (typeof(T) == typeof(bool))
+                TensorPrimitives.Min(_bytes, (byte)1, destination); // any non-zero byte is true; kernels rely on 0/1
+            else
+                _bytes.CopyTo(destination);
+            return true;
+        }
+    }
+
+    // ---- JSON tensor data, generic path ----
+
+    static Tensor DecodeJson(PendingInput p, int count, ReadOnlySpan<byte> data)
+    {
         if (p.Type == ElementType.String)
         {
+            var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = 64 });
+            reader.Read();
             var strings = new string[count];
             int n = 0;
             Walk(ref reader, p, count, ref n, strings);
             CheckCount(p, count, n);
             return Tensor.FromStrings(strings, p.Shape);
         }
-        var tensor = Tensor.Create(p.Type, p.Shape);
-        int filled = 0;
-        switch (p.Type)
-        {
-            case ElementType.Bool: WalkNumbers<bool>(ref reader, p, tensor.Span<bool>(), ref filled); break;
-            case ElementType.UInt8: WalkNumbers<byte>(ref reader, p, tensor.Span<byte>(), ref filled); break;
-            case ElementType.UInt16: WalkNumbers<ushort>(ref reader, p, tensor.Span<ushort>(), ref filled); break;
-            case ElementType.UInt32: WalkNumbers<uint>(ref reader, p, tensor.Span<uint>(), ref filled); break;
-            case ElementType.UInt64: WalkNumbers<ulong>(ref reader, p, tensor.Span<ulong>(), ref filled); break;
-            case ElementType.Int8: WalkNumbers<sbyte>(ref reader, p, tensor.Span<sbyte>(), ref filled); break;
-            case ElementType.Int16: WalkNumbers<short>(ref reader, p, tensor.Span<short>(), ref filled); break;
-            case ElementType.Int32: WalkNumbers<int>(ref reader, p, tensor.Span<int>(), ref filled); break;
-            case ElementType.Int64: WalkNumbers<long>(ref reader, p, tensor.Span<long>(), ref filled); break;
-            case ElementType.Float16: WalkNumbers<Half>(ref reader, p, tensor.Span<Half>(), ref filled); break;
-            case ElementType.Float: WalkNumbers<float>(ref reader, p, tensor.Span<float>(), ref filled); break;
-            case ElementType.Double: WalkNumbers<double>(ref reader, p, tensor.Span<double>(), ref filled); break;
-            // bfloat16 has no CLR type; its elements are the upper 16 bits of a float.
-            case ElementType.BFloat16: WalkNumbers<BFloat16Bits>(ref reader, p, System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, BFloat16Bits>(tensor.Span<ushort>()), ref filled); break;
-            default: throw ProtocolException.BadRequest($"input '{p.Name}': datatype {p.DataType} is not supported");
-        }
-        CheckCount(p, count, filled);
-        return tensor;
+        var source = new JsonReaderSource(data, p);
+        return Decode(p.Type, p.Shape, count, ref source) ?? throw ProtocolException.BadRequest($"input '{p.Name}': datatype {p.DataType} is not supported");
     }
 
     static void CheckCount(PendingInput p, long expected, int actual)
@@ -372,6 +513,24 @@ internal static class InferenceRequestReader
         n++;
     }
 
+    /// <summary>One element token: numbers (and true/false) as <see cref="JsonNumberArray"/> reads them, special float strings even when escaped.</summary>
+    static bool TryReadElement<T>(ref Utf8JsonReader r, out T value) where T : unmanaged
+    {
+        value = default;
+        if (r.TokenType is JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False)
+            return JsonNumberArray.TryParse(r.HasValueSequence ? r.ValueSequence.ToArray() : r.ValueSpan, out value);
+        if (r.TokenType != JsonTokenType.String || !(typeof(T) == typeof(float) || typeof(T) == typeof(double) || typeof(T) == typeof(Half) || typeof(T) == typeof(BFloat16Bits)))
+            return false;
+        Span<byte> text = stackalloc byte[16];
+        if (r.ValueSpan.Length > text.Length || !JsonNumberArray.TryParseSpecial(text[..r.CopyString(text)], out double d))
+            return false;
+        if (typeof(T) == typeof(double)) value = (T)(object)d;
+        else if (typeof(T) == typeof(float)) value = (T)(object)(float)d;
+        else if (typeof(T) == typeof(Half)) value = (T)(object)(Half)d;
+        else value = (T)(object)BFloat16Bits.FromSingle((float)d);
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     static void ThrowBadElement(ref Utf8JsonReader reader, PendingInput p, int n)
     {
@@ -397,58 +556,9 @@ internal static class InferenceRequestReader
         _ => t.ToString(),
     };
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static bool TryReadElement<T>(ref Utf8JsonReader r, out T value) where T : unmanaged
-    {
-        value = default;
-        if (typeof(T) == typeof(bool))
-        {
-            if (r.TokenType is not (JsonTokenType.True or JsonTokenType.False)) return false;
-            value = (T)(object)(r.TokenType == JsonTokenType.True);
-            return true;
-        }
-        if (typeof(T) == typeof(float) || typeof(T) == typeof(double) || typeof(T) == typeof(Half) || typeof(T) == typeof(BFloat16Bits))
-        {
-            double d;
-            if (r.TokenType == JsonTokenType.Number)
-            {
-                if (!r.TryGetDouble(out d)) return false;
-            }
-            else if (r.TokenType == JsonTokenType.String)
-            {
-                if (r.ValueTextEquals("NaN"u8)) d = double.NaN;
-                else if (r.ValueTextEquals("Infinity"u8) || r.ValueTextEquals("inf"u8)) d = double.PositiveInfinity;
-                else if (r.ValueTextEquals("-Infinity"u8) || r.ValueTextEquals("-inf"u8)) d = double.NegativeInfinity;
-                else return false;
-            }
-            else return false;
-            if (typeof(T) == typeof(double)) value = (T)(object)d;
-            else if (typeof(T) == typeof(float)) value = (T)(object)(float)d;
-            else if (typeof(T) == typeof(Half)) value = (T)(object)(Half)d;
-            else value = (T)(object)BFloat16Bits.FromSingle((float)d);
-            return true;
-        }
-        if (r.TokenType != JsonTokenType.Number) return false;
-        if (typeof(T) == typeof(ulong))
-        {
-            if (!r.TryGetUInt64(out ulong u)) return false;
-            value = (T)(object)u;
-            return true;
-        }
-        if (!r.TryGetInt64(out long v)) return false;
-        if (typeof(T) == typeof(long)) { value = (T)(object)v; return true; }
-        if (typeof(T) == typeof(int)) { if (v is < int.MinValue or > int.MaxValue) return false; value = (T)(object)(int)v; return true; }
-        if (typeof(T) == typeof(uint)) { if (v is < 0 or > uint.MaxValue) return false; value = (T)(object)(uint)v; return true; }
-        if (typeof(T) == typeof(short)) { if (v is < short.MinValue or > short.MaxValue) return false; value = (T)(object)(short)v; return true; }
-        if (typeof(T) == typeof(ushort)) { if (v is < 0 or > ushort.MaxValue) return false; value = (T)(object)(ushort)v; return true; }
-        if (typeof(T) == typeof(sbyte)) { if (v is < sbyte.MinValue or > sbyte.MaxValue) return false; value = (T)(object)(sbyte)v; return true; }
-        if (typeof(T) == typeof(byte)) { if (v is < 0 or > byte.MaxValue) return false; value = (T)(object)(byte)v; return true; }
-        return false;
-    }
-
     // ---- binary tensor data extension ----
 
-    static Tensor DecodeBinary(PendingInput p, long count, ReadOnlySpan<byte> bytes)
+    static Tensor DecodeBinary(PendingInput p, int count, ReadOnlySpan<byte> bytes)
     {
         if (p.Type == ElementType.String)
         {
@@ -479,18 +589,10 @@ internal static class InferenceRequestReader
             return Tensor.FromStrings(strings, p.Shape);
         }
         int size = Tensor.ElementSize(p.Type);
-        if (bytes.Length != count * size)
-            throw ProtocolException.BadRequest($"input '{p.Name}' has shape {Tensor.ShapeText(p.Shape)}: {count} {p.DataType} elements need {count * size} bytes, but binary_data_size is {bytes.Length}");
-        var tensor = Tensor.Create(p.Type, p.Shape);
-        bytes.CopyTo(tensor.Bytes());
-        if (p.Type == ElementType.Bool)
-        {
-            // Any non-zero byte is true; store canonical 0/1 so kernels can rely on it.
-            var b = tensor.Bytes();
-            for (int i = 0; i < b.Length; i++)
-                if (b[i] > 1) b[i] = 1;
-        }
-        return tensor;
+        if (bytes.Length != (long)count * size)
+            throw ProtocolException.BadRequest($"input '{p.Name}' has shape {Tensor.ShapeText(p.Shape)}: {count} {p.DataType} elements need {(long)count * size} bytes, but binary_data_size is {bytes.Length}");
+        var source = new BinarySource(bytes);
+        return Decode(p.Type, p.Shape, count, ref source) ?? throw ProtocolException.BadRequest($"input '{p.Name}': datatype {p.DataType} is not supported");
     }
 }
 

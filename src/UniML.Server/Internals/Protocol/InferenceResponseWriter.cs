@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using UniML.Engine;
@@ -12,16 +15,42 @@ internal readonly record struct ResponseOutput(string Name, Value Value, bool Bi
 
 /// <summary>
 /// Writes the "Inference Response JSON Object" and, for outputs asked for as binary, the binary tensor
-/// data that follows it. Returns the JSON header's length (the Inference-Header-Content-Length) when
-/// any output is binary, else -1.
+/// data that follows it, into one buffer sized beforehand (<see cref="EstimateLength"/>). Returns the JSON
+/// header's length (the Inference-Header-Content-Length) when any output is binary, else -1. Binary
+/// tensors are copied once, from the tensor into the response; numeric JSON data is formatted straight
+/// into the buffer (floats by <see cref="RyuSingle"/>), not token by token through the JSON writer.
 /// </summary>
 internal static class InferenceResponseWriter
 {
     static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static int Write(ArrayBufferWriter<byte> body, string modelName, string modelVersion, string? id, ReadOnlySpan<ResponseOutput> outputs)
+    /// <summary>Room for a JSON number or special-float string of any type, and its comma.</summary>
+    const int MaxElementLength = 32;
+
+    /// <summary>An upper bound of the response's length for numeric outputs (a guess for others), to size its buffer once.</summary>
+    public static long EstimateLength(ReadOnlySpan<ResponseOutput> outputs)
     {
-        ArrayBufferWriter<byte>? binary = null;
+        long length = 256;
+        foreach (var output in outputs)
+        {
+            length += 128 + 6L * output.Name.Length; // the output's members, the name escaped at worst
+            if (output.Value is not Tensor t || t.Type == ElementType.String)
+            {
+                length += output.Value is Tensor s ? 16L * s.Length : 1024;
+                continue;
+            }
+            length += 12L * t.Rank + (output.Binary ? t.Bytes().Length : EstimateDataLength(t));
+        }
+        return length;
+    }
+
+    /// <summary>The longest JSON text of a numeric tensor's data.</summary>
+    static long EstimateDataLength(Tensor t) => 2 + (long)t.Length * (MaxTextLength(t.Type) + 1);
+
+    public static int Write(PooledBufferWriter body, string modelName, string modelVersion, string? id, ReadOnlySpan<ResponseOutput> outputs)
+    {
+        var tensors = new Tensor[outputs.Length];
+        bool anyBinary = false;
         using (var w = new Utf8JsonWriter(body, WriterOptions))
         {
             w.WriteStartObject();
@@ -29,9 +58,10 @@ internal static class InferenceResponseWriter
             w.WriteString("model_version"u8, modelVersion);
             if (id is not null) w.WriteString("id"u8, id);
             w.WriteStartArray("outputs"u8);
-            foreach (var output in outputs)
+            for (int i = 0; i < outputs.Length; i++)
             {
-                var tensor = AsTensor(output.Value);
+                var output = outputs[i];
+                var tensor = tensors[i] = AsTensor(output.Value);
                 w.WriteStartObject();
                 w.WriteString("name"u8, output.Name);
                 w.WriteString("datatype"u8, DataTypes.NameOf(tensor.Type) ?? throw new InvalidOperationException($"output '{output.Name}' has element type {ElementTypeInfo.OnnxName(tensor.Type)}, which the protocol cannot carry"));
@@ -40,27 +70,36 @@ internal static class InferenceResponseWriter
                 w.WriteEndArray();
                 if (output.Binary)
                 {
-                    binary ??= new ArrayBufferWriter<byte>(1024);
-                    int before = binary.WrittenCount;
-                    WriteBinary(binary, tensor);
+                    anyBinary = true;
                     w.WriteStartObject("parameters"u8);
-                    w.WriteNumber("binary_data_size"u8, binary.WrittenCount - before);
+                    w.WriteNumber("binary_data_size"u8, BinaryLength(tensor));
                     w.WriteEndObject();
                 }
                 else
                 {
                     w.WritePropertyName("data"u8);
-                    WriteData(w, tensor);
+                    if (tensor.Type == ElementType.String)
+                    {
+                        WriteStrings(w, tensor);
+                    }
+                    else
+                    {
+                        // The numbers go straight into the body after what the writer holds; the writer then carries
+                        // on with the end of this object (which is all it needs: no separator comes before it).
+                        w.Flush();
+                        WriteNumbers(body, tensor);
+                    }
                 }
                 w.WriteEndObject();
             }
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        if (binary is null) return -1;
+        if (!anyBinary) return -1;
         int headerLength = body.WrittenCount;
-        binary.WrittenSpan.CopyTo(body.GetSpan(binary.WrittenCount));
-        body.Advance(binary.WrittenCount);
+        for (int i = 0; i < outputs.Length; i++)
+            if (outputs[i].Binary)
+                WriteBinary(body, tensors[i]);
         return headerLength;
     }
 
@@ -115,9 +154,16 @@ internal static class InferenceResponseWriter
                 foreach (var item in s.Items) WriteValueAsJson(w, item);
                 w.WriteEndArray();
                 break;
-            case Tensor t:
-                WriteData(w, t);
+            case Tensor t when t.Type == ElementType.String:
+                WriteStrings(w, t);
                 break;
+            case Tensor t:
+            {
+                using var numbers = new PooledBufferWriter(EstimateDataLength(t));
+                WriteNumbers(numbers, t);
+                w.WriteRawValue(numbers.WrittenSpan, skipInputValidation: true);
+                break;
+            }
         }
     }
 
@@ -134,29 +180,116 @@ internal static class InferenceResponseWriter
         }
     }
 
-    /// <summary>Flat row-major data, as the protocol's responses use.</summary>
-    static void WriteData(Utf8JsonWriter w, Tensor t)
+    static void WriteStrings(Utf8JsonWriter w, Tensor t)
     {
         w.WriteStartArray();
+        foreach (var v in t.Strings()) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    /// <summary>A numeric tensor's data as JSON: flat row-major, as the protocol's responses use.</summary>
+    static void WriteNumbers(IBufferWriter<byte> output, Tensor t)
+    {
         switch (t.Type)
         {
-            case ElementType.Bool: foreach (var v in t.Span<bool>()) w.WriteBooleanValue(v); break;
-            case ElementType.UInt8: foreach (var v in t.Span<byte>()) w.WriteNumberValue(v); break;
-            case ElementType.UInt16: foreach (var v in t.Span<ushort>()) w.WriteNumberValue(v); break;
-            case ElementType.UInt32: foreach (var v in t.Span<uint>()) w.WriteNumberValue(v); break;
-            case ElementType.UInt64: foreach (var v in t.Span<ulong>()) w.WriteNumberValue(v); break;
-            case ElementType.Int8: foreach (var v in t.Span<sbyte>()) w.WriteNumberValue(v); break;
-            case ElementType.Int16: foreach (var v in t.Span<short>()) w.WriteNumberValue(v); break;
-            case ElementType.Int32: foreach (var v in t.Span<int>()) w.WriteNumberValue(v); break;
-            case ElementType.Int64: foreach (var v in t.Span<long>()) w.WriteNumberValue(v); break;
-            case ElementType.Float16: foreach (var v in t.Span<Half>()) WriteFloat(w, (float)v); break;
-            case ElementType.Float: foreach (var v in t.Span<float>()) WriteFloat(w, v); break;
-            case ElementType.Double: foreach (var v in t.Span<double>()) WriteFloat(w, v); break;
-            case ElementType.BFloat16: foreach (var v in t.Span<ushort>()) WriteFloat(w, BFloat16Bits.ToSingle(v)); break;
-            case ElementType.String: foreach (var v in t.Strings()) w.WriteStringValue(v); break;
+            case ElementType.Bool: WriteNumbers<bool>(output, t.Span<bool>()); break;
+            case ElementType.UInt8: WriteNumbers<byte>(output, t.Span<byte>()); break;
+            case ElementType.UInt16: WriteNumbers<ushort>(output, t.Span<ushort>()); break;
+            case ElementType.UInt32: WriteNumbers<uint>(output, t.Span<uint>()); break;
+            case ElementType.UInt64: WriteNumbers<ulong>(output, t.Span<ulong>()); break;
+            case ElementType.Int8: WriteNumbers<sbyte>(output, t.Span<sbyte>()); break;
+            case ElementType.Int16: WriteNumbers<short>(output, t.Span<short>()); break;
+            case ElementType.Int32: WriteNumbers<int>(output, t.Span<int>()); break;
+            case ElementType.Int64: WriteNumbers<long>(output, t.Span<long>()); break;
+            case ElementType.Float16: WriteNumbers<Half>(output, t.Span<Half>()); break;
+            case ElementType.Float: WriteNumbers<float>(output, t.Span<float>()); break;
+            case ElementType.Double: WriteNumbers<double>(output, t.Span<double>()); break;
+            case ElementType.BFloat16: WriteNumbers<BFloat16Bits>(output, System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, BFloat16Bits>(t.Span<ushort>())); break;
             default: throw new InvalidOperationException($"element type {ElementTypeInfo.OnnxName(t.Type)} has no protocol datatype");
         }
-        w.WriteEndArray();
+    }
+
+    /// <summary>Bytes of the longest JSON text of one element of <paramref name="type"/>.</summary>
+    static int MaxTextLength(ElementType type) => type switch
+    {
+        ElementType.Bool => 5,
+        ElementType.UInt8 => 3,
+        ElementType.Int8 => 4,
+        ElementType.UInt16 => 5,
+        ElementType.Int16 => 6,
+        ElementType.UInt32 => 10,
+        ElementType.Int32 => 11,
+        ElementType.UInt64 or ElementType.Int64 => 20,
+        ElementType.Float or ElementType.Float16 or ElementType.BFloat16 => RyuSingle.MaxLength,
+        _ => 24, // "-1.2345678901234567E-308"
+    };
+
+    static void WriteNumbers<T>(IBufferWriter<byte> output, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var span = output.GetSpan(MaxElementLength + 2);
+        span[0] = (byte)'[';
+        int pos = 1;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (span.Length - pos < MaxElementLength)
+            {
+                output.Advance(pos);
+                span = output.GetSpan(Math.Max(64 * 1024, MaxElementLength + 1));
+                pos = 0;
+            }
+            if (i > 0) span[pos++] = (byte)',';
+            pos += FormatElement(values[i], span[pos..]);
+        }
+        if (span.Length == pos)
+        {
+            output.Advance(pos);
+            span = output.GetSpan(1);
+            pos = 0;
+        }
+        span[pos++] = (byte)']';
+        output.Advance(pos);
+    }
+
+    /// <summary>One element as Utf8JsonWriter would write it; JSON has no NaN or infinities, so they travel as the strings the request reader also accepts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int FormatElement<T>(T value, Span<byte> destination) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return FormatSingle((float)(object)value, destination);
+        if (typeof(T) == typeof(Half)) return FormatSingle((float)(Half)(object)value, destination);
+        if (typeof(T) == typeof(BFloat16Bits)) return FormatSingle(BFloat16Bits.ToSingle(((BFloat16Bits)(object)value).Bits), destination);
+        if (typeof(T) == typeof(double))
+        {
+            double d = (double)(object)value;
+            if (!double.IsFinite(d)) return WriteSpecial(double.IsNaN(d), d > 0, destination);
+            d.TryFormat(destination, out int written, "R", CultureInfo.InvariantCulture);
+            return written;
+        }
+        if (typeof(T) == typeof(bool))
+        {
+            var text = (bool)(object)value ? "true"u8 : "false"u8;
+            text.CopyTo(destination);
+            return text.Length;
+        }
+        int n;
+        if (typeof(T) == typeof(byte)) Utf8Formatter.TryFormat((byte)(object)value, destination, out n);
+        else if (typeof(T) == typeof(sbyte)) Utf8Formatter.TryFormat((sbyte)(object)value, destination, out n);
+        else if (typeof(T) == typeof(ushort)) Utf8Formatter.TryFormat((ushort)(object)value, destination, out n);
+        else if (typeof(T) == typeof(short)) Utf8Formatter.TryFormat((short)(object)value, destination, out n);
+        else if (typeof(T) == typeof(uint)) Utf8Formatter.TryFormat((uint)(object)value, destination, out n);
+        else if (typeof(T) == typeof(int)) Utf8Formatter.TryFormat((int)(object)value, destination, out n);
+        else if (typeof(T) == typeof(ulong)) Utf8Formatter.TryFormat((ulong)(object)value, destination, out n);
+        else Utf8Formatter.TryFormat((long)(object)value, destination, out n);
+        return n;
+    }
+
+    static int FormatSingle(float v, Span<byte> destination) =>
+        float.IsFinite(v) ? RyuSingle.Format(v, destination) : WriteSpecial(float.IsNaN(v), v > 0, destination);
+
+    static int WriteSpecial(bool isNaN, bool positive, Span<byte> destination)
+    {
+        var text = isNaN ? "\"NaN\""u8 : positive ? "\"Infinity\""u8 : "\"-Infinity\""u8;
+        text.CopyTo(destination);
+        return text.Length;
     }
 
     // JSON has no NaN or infinities; they travel as the strings the request reader also accepts.
@@ -172,7 +305,16 @@ internal static class InferenceResponseWriter
         else w.WriteStringValue(double.IsNaN(v) ? "NaN"u8 : v > 0 ? "Infinity"u8 : "-Infinity"u8);
     }
 
-    static void WriteBinary(ArrayBufferWriter<byte> into, Tensor t)
+    /// <summary>Bytes of a tensor in the binary section: its elements, or for BYTES a 4-byte length and the UTF-8 of each.</summary>
+    static long BinaryLength(Tensor t)
+    {
+        if (t.Type != ElementType.String) return t.Bytes().Length;
+        long length = 0;
+        foreach (var s in t.Strings()) length += 4 + Encoding.UTF8.GetByteCount(s);
+        return length;
+    }
+
+    static void WriteBinary(IBufferWriter<byte> into, Tensor t)
     {
         if (t.Type == ElementType.String)
         {
