@@ -97,19 +97,36 @@ internal static class RyuSingle
     }
 
     /// <summary>The digits of <paramref name="digits"/>, with a decimal point after the first <paramref name="pointAfter"/> of them unless that is all of them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int WriteDigits(uint digits, int length, int pointAfter, Span<byte> destination)
     {
-        bool point = pointAfter < length;
-        int written = length + (point ? 1 : 0);
-        for (int k = length - 1; k >= 0; k--)
+        var pairs = DigitPairs;
+        int i = length;
+        while (digits >= 100)
         {
-            destination[k < pointAfter ? k : k + 1] = (byte)('0' + digits % 10);
-            digits /= 10;
+            uint rest = digits / 100;
+            uint pair = (digits - rest * 100) * 2;
+            destination[--i] = pairs[(int)pair + 1];
+            destination[--i] = pairs[(int)pair];
+            digits = rest;
         }
-        if (point) destination[pointAfter] = (byte)'.';
-        return written;
+        if (digits >= 10)
+        {
+            destination[--i] = pairs[(int)digits * 2 + 1];
+            destination[--i] = pairs[(int)digits * 2];
+        }
+        else
+        {
+            destination[--i] = (byte)('0' + digits);
+        }
+        if (pointAfter >= length) return length;
+        destination[pointAfter..length].CopyTo(destination[(pointAfter + 1)..]);
+        destination[pointAfter] = (byte)'.';
+        return length + 1;
     }
+
+    /// <summary>"00", "01", ... "99": two digits per division.</summary>
+    static ReadOnlySpan<byte> DigitPairs =>
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
     static int DecimalLength(uint v) =>
         v >= 100000000 ? 9 : v >= 10000000 ? 8 : v >= 1000000 ? 7 : v >= 100000 ? 6 : v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
