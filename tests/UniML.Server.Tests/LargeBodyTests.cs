@@ -102,9 +102,7 @@ public sealed class LargeBodyTests(ServerFixture server) : IClassFixture<ServerF
         using var content = new StreamContent(new MemoryStream([.. header, .. FloatBytes(x)]));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         content.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(CultureInfo.InvariantCulture));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/relu/infer") { Content = content };
-        request.Headers.TransferEncodingChunked = true;
-        using (var response = await server.Client.SendAsync(request))
+        using (var response = await server.PostExpectingContinueAsync("/v2/models/relu/infer", content, chunked: true))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             AssertRelu(x, (await ServerFixture.ReadBinaryResponse(response)).Binary);
@@ -187,11 +185,9 @@ public sealed class LargeBodyTests(ServerFixture server) : IClassFixture<ServerF
     [Fact]
     public async Task A_large_json_body_over_the_byte_limit_is_413()
     {
-        // ~5.8 MB; Expect: 100-continue lets the server refuse before the body is sent, as a real client would.
+        // ~5.8 MB, refused on its Content-Length.
         using var content = new StringContent(JsonRequest("x", "FP32", [240_000, Width], Enumerable.Repeat("0.123", 240_000 * Width)), Encoding.UTF8, "application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/relu/infer") { Content = content };
-        request.Headers.ExpectContinue = true;
-        using var response = await server.Client.SendAsync(request);
+        using var response = await server.PostExpectingContinueAsync("/v2/models/relu/infer", content);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("more than the server's limit of 4194304 bytes (--max-request-bytes)", (await ServerFixture.ReadJson(response)).GetProperty("error").GetString());
     }

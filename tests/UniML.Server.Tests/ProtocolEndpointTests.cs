@@ -173,14 +173,11 @@ public sealed class ProtocolEndpointTests(ServerFixture server) : IClassFixture<
     [Fact]
     public async Task A_body_over_the_limit_is_413_with_or_without_content_length()
     {
-        // Expect: 100-continue lets the server refuse before the body is sent, as a real client would.
         var big = Encoding.UTF8.GetBytes(new string(' ', (int)ServerFixture.MaxRequestBytes + 1 - 40) + ServerFixture.ReluRequest([1, 2, 3, 4]));
         using (var content = new ByteArrayContent(big))
         {
             content.Headers.ContentType = new("application/json");
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/relu/infer") { Content = content };
-            request.Headers.ExpectContinue = true;
-            using var response = await server.Client.SendAsync(request);
+            using var response = await server.PostExpectingContinueAsync("/v2/models/relu/infer", content);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Contains("more than the server's limit of 4194304 bytes (--max-request-bytes)", (await ServerFixture.ReadJson(response)).GetProperty("error").GetString());
         }
@@ -189,10 +186,7 @@ public sealed class ProtocolEndpointTests(ServerFixture server) : IClassFixture<
         using (var content = new StreamContent(new MemoryStream(big)))
         {
             content.Headers.ContentType = new("application/json");
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/relu/infer") { Content = content };
-            request.Headers.TransferEncodingChunked = true;
-            request.Headers.ExpectContinue = true;
-            using var response = await server.Client.SendAsync(request);
+            using var response = await server.PostExpectingContinueAsync("/v2/models/relu/infer", content, chunked: true);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Contains("--max-request-bytes", (await ServerFixture.ReadJson(response)).GetProperty("error").GetString());
         }

@@ -79,6 +79,18 @@ public sealed class ServerFixture : IAsyncLifetime
         return await Client.PostAsync(path, content);
     }
 
+    /// <summary>
+    /// Posts with Expect: 100-continue (optionally chunked), as a real client sends a large body: the server can refuse
+    /// it (413) before it is sent, instead of the client writing into a connection the server is closing.
+    /// </summary>
+    public async Task<HttpResponseMessage> PostExpectingContinueAsync(string path, HttpContent content, bool chunked = false)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        request.Headers.ExpectContinue = true;
+        if (chunked) request.Headers.TransferEncodingChunked = true;
+        return await Client.SendAsync(request);
+    }
+
     public static async Task<JsonElement> ReadJson(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
