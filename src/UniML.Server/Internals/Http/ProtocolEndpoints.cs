@@ -25,6 +25,9 @@ internal sealed class ProtocolEndpoints
     public static readonly string[] Extensions = ["binary_tensor_data", "model_repository"];
     const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
+    /// <summary>The largest body <c>--inline-io auto</c> parses on a socket I/O thread (~100 µs of JSON).</summary>
+    const int QuickBodyBytes = 64 * 1024;
+
     readonly ModelRepository _repository;
     readonly ServerMetrics _metrics;
     readonly ServerOptions _options;
@@ -174,6 +177,8 @@ internal sealed class ProtocolEndpoints
         }
         InferenceRequest request;
         var (buffer, length) = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (_options.InlineIo == InlineIoMode.Auto && (length > QuickBodyBytes || !model.IsQuick))
+            await Task.Yield(); // continue on the thread pool: this request would hold its I/O thread's other connections up
         try
         {
             request = InferenceRequestReader.Read(buffer.AsSpan(0, length), headerLength, _options.MaxRequestElements);
