@@ -230,7 +230,9 @@ static unsafe class Generator
                         ? start + (long)(nextSend * ticksPerRequest) + burstTicks - Stopwatch.GetTimestamp()
                         : start + (long)(nextSend * ticksPerRequest) - Stopwatch.GetTimestamp() - spinTicks;
                 else
-                    wait = timerOnly ? burstTicks : Frequency / 1000;
+                    wait = Frequency / 1000;
+                // Timer-only: wake at every burst time (answers are collected then), not just at the next request's.
+                if (timerOnly) wait = burstTicks - (Stopwatch.GetTimestamp() - start) % burstTicks;
                 Epoll.TimeSpec ts = default;
                 if (wait > 0)
                 {
