@@ -8,7 +8,7 @@ namespace UniML.Engine.Operators.Onnx;
 /// and 0 otherwise (a uniform draw u in [0, 1) gives 1 when u &lt; p, so p ≤ 0 always gives 0 and p ≥ 1
 /// always 1). The output type is 'dtype' (any numeric type or bool) or, without it, the input's.
 /// </summary>
-internal sealed class Bernoulli(double? seed, ElementType? type) : RandomKernel(seed)
+internal sealed class Bernoulli(NodeInfo node, ElementType? type) : RandomKernel(node)
 {
     public static Kernel Create(NodeInfo node)
     {
@@ -22,23 +22,16 @@ internal sealed class Bernoulli(double? seed, ElementType? type) : RandomKernel(
         }
         if (node.InputTypes[0] is { } inputType && !IsFloat(inputType))
             throw node.Invalid($"the input is {ElementTypeInfo.OnnxName(inputType)}; probabilities must be float16, float, double or bfloat16");
-        return new Bernoulli(Seed(node), type);
+        return new Bernoulli(node, type);
     }
 
     public override void Run(KernelContext context)
     {
         var p = context.Input(0);
         if (!IsFloat(p.Type))
-            throw new InferenceException($"Bernoulli: the input is {p.TypeName}; probabilities must be float16, float, double or bfloat16");
+            throw new InferenceException($"the input is {p.TypeName}; probabilities must be float16, float, double or bfloat16");
         var output = context.Output(0, type ?? p.Type, p);
-        ReadOnlySpan<double> probabilities;
-        if (p.Type == ElementType.Double) probabilities = p.Span<double>();
-        else
-        {
-            var converted = context.Scratch<double>(p.Length, slot: 1);
-            Conversion.ToDouble(p, converted);
-            probabilities = converted;
-        }
+        var probabilities = InputAsDoubles(context, p);
         var draws = DrawBuffer(context, output);
         var rng = Generator();
         for (int i = 0; i < draws.Length; i++)

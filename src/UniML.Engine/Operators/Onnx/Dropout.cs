@@ -59,12 +59,12 @@ internal sealed class Dropout : Kernel
         if (_training == Training.FromInput && context.OptionalInput(2) is { } flag)
         {
             if (flag is not { Type: ElementType.Bool, Length: 1 })
-                throw new InferenceException($"Dropout: training_mode must be one bool, got {flag.TypeName} {flag.ShapeString}");
+                throw new InferenceException($"training_mode must be one bool, got {flag.TypeName} {flag.ShapeString}");
             training = flag.Span<bool>()[0];
             ratio = context.OptionalInput(1) is { } r ? Ratio(r) : 0.5;
         }
         if (training && !ValidRatio(ratio))
-            throw new InferenceException($"Dropout: ratio {ratio:R} must be in [0, 1) in training mode");
+            throw new InferenceException($"ratio {ratio:R} must be in [0, 1) in training mode");
         if (training && ratio > 0) Drop(context, x, ratio);
         else KeepAll(context, x);
     }
@@ -72,7 +72,7 @@ internal sealed class Dropout : Kernel
     static double Ratio(Tensor ratio)
     {
         if (ratio.Length != 1 || !(ratio.Type is ElementType.Float or ElementType.Double or ElementType.Float16 or ElementType.BFloat16))
-            throw new InferenceException($"Dropout: ratio must be one float, got {ratio.TypeName} {ratio.ShapeString}");
+            throw new InferenceException($"ratio must be one float, got {ratio.TypeName} {ratio.ShapeString}");
         Span<double> value = stackalloc double[1];
         Conversion.ToDouble(ratio, value);
         return value[0];

@@ -1,4 +1,3 @@
-using UniML.Engine.Primitives;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators.Onnx;
@@ -9,7 +8,7 @@ namespace UniML.Engine.Operators.Onnx;
 /// default dtype) or int64. A row's weights are exp(x − max x), so a class at −inf is never drawn; a row
 /// with no finite or +inf entry (all −inf, or any NaN) has no distribution and is an error.
 /// </summary>
-internal sealed class Multinomial(double? seed, ElementType type, int samples) : RandomKernel(seed)
+internal sealed class Multinomial(NodeInfo node, ElementType type, int samples) : RandomKernel(node)
 {
     public static Kernel Create(NodeInfo node)
     {
@@ -21,7 +20,7 @@ internal sealed class Multinomial(double? seed, ElementType type, int samples) :
             throw node.Invalid($"sample_size {samples} must be at least 1");
         if (node.InputTypes[0] is { } inputType && !IsFloat(inputType))
             throw node.Invalid($"the input is {ElementTypeInfo.OnnxName(inputType)}; log-probabilities must be float16, float, double or bfloat16");
-        return new Multinomial(Seed(node), type, (int)samples);
+        return new Multinomial(node, type, (int)samples);
     }
 
     public override void Run(KernelContext context)
@@ -33,16 +32,9 @@ internal sealed class Multinomial(double? seed, ElementType type, int samples) :
         var output = context.Output(0, type, [batch, samples]);
         if (output.Length == 0) return;
         if (classes == 0)
-            throw new InferenceException("Multinomial: the input has no classes to draw from");
+            throw new InferenceException("the input has no classes to draw from");
 
-        ReadOnlySpan<double> logits;
-        if (x.Type == ElementType.Double) logits = x.Span<double>();
-        else
-        {
-            var converted = context.Scratch<double>(x.Length, slot: 1);
-            Conversion.ToDouble(x, converted);
-            logits = converted;
-        }
+        var logits = InputAsDoubles(context, x);
         var cumulative = context.Scratch<double>(classes);
         var rng = Generator();
         for (int b = 0; b < batch; b++)
@@ -64,11 +56,11 @@ internal sealed class Multinomial(double? seed, ElementType type, int samples) :
         double max = double.NegativeInfinity;
         foreach (var v in row)
         {
-            if (double.IsNaN(v)) throw new InferenceException($"Multinomial: row {rowIndex} holds NaN");
+            if (double.IsNaN(v)) throw new InferenceException($"row {rowIndex} holds NaN");
             max = Math.Max(max, v);
         }
         if (max == double.NegativeInfinity)
-            throw new InferenceException($"Multinomial: every class of row {rowIndex} is -inf (probability 0)");
+            throw new InferenceException($"every class of row {rowIndex} is -inf (probability 0)");
         double sum = 0;
         for (int c = 0; c < row.Length; c++)
         {

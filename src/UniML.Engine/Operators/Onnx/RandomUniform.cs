@@ -4,49 +4,35 @@ using UniML.Onnx;
 namespace UniML.Engine.Operators.Onnx;
 
 /// <summary>
-/// RandomUniform (shape and dtype from attributes, float by default) and RandomUniformLike (shape from the
-/// input, dtype from the attribute or the input): independent draws uniform on [low, high) (defaults 0 and 1).
-/// Draws are made in double and clamped to the output type's values inside [low, high), so rounding to a
-/// narrower type can never produce <c>high</c>.
+/// RandomUniform and RandomUniformLike (shape and type: see <see cref="RandomFill"/>): independent draws
+/// uniform on [low, high) (defaults 0 and 1). Draws are clamped to the output type's values inside
+/// [low, high), so rounding to a narrower type can never produce <c>high</c>.
 /// </summary>
-internal sealed class RandomUniform : RandomKernel
+internal sealed class RandomUniform : RandomFill
 {
-    public static Kernel Create(NodeInfo node) => new RandomUniform(node, ShapeAttribute(node), FloatDType(node, ElementType.Float));
+    public static Kernel Create(NodeInfo node) => new RandomUniform(node, like: false);
 
-    public static Kernel CreateLike(NodeInfo node)
-    {
-        var type = FloatDType(node, null);
-        CheckLikeType(node, type);
-        return new RandomUniform(node, null, type);
-    }
+    public static Kernel CreateLike(NodeInfo node) => new RandomUniform(node, like: true);
 
-    readonly int[]? _shape;
-    readonly ElementType? _type;
     readonly double _low, _high;
 
-    RandomUniform(NodeInfo node, int[]? shape, ElementType? type) : base(Seed(node))
+    RandomUniform(NodeInfo node, bool like) : base(node, like)
     {
-        _shape = shape;
-        _type = type;
         _low = node.GetFloat("low", 0f);
         _high = node.GetFloat("high", 1f);
         if (!double.IsFinite(_low) || !double.IsFinite(_high) || !(_low < _high))
             throw node.Invalid($"low {_low:R} and high {_high:R} must be finite with low < high");
-        if (type is { } t && !Bounds(t, out _, out _))
+        if (FixedType is { } t && !Bounds(t, out _, out _))
             throw node.Invalid($"no {ElementTypeInfo.OnnxName(t)} value lies in [low {_low:R}, high {_high:R})");
     }
 
-    public override void Run(KernelContext context)
+    protected override void Draw(ref Xoshiro256 rng, Span<double> draws, ElementType type)
     {
-        var output = BindFloatOutput(context, _shape, _type, "RandomUniformLike");
-        if (!Bounds(output.Type, out double lowest, out double highest))
-            throw new InferenceException($"RandomUniformLike: no {output.TypeName} value lies in [low {_low:R}, high {_high:R})");
-        var draws = DrawBuffer(context, output);
-        var rng = Generator();
+        if (!Bounds(type, out double lowest, out double highest))
+            throw new InferenceException($"no {ElementTypeInfo.OnnxName(type)} value lies in [low {_low:R}, high {_high:R})");
         double width = _high - _low;
         for (int i = 0; i < draws.Length; i++)
             draws[i] = Math.Clamp(_low + width * rng.NextDouble(), lowest, highest);
-        Store(draws, output);
     }
 
     /// <summary>The smallest and largest values of <paramref name="type"/> in [low, high): conversion rounds monotonically, so draws clamped to them stay inside.</summary>
