@@ -45,8 +45,9 @@ uniml() {
   echo "RSS after the load runs: $(rss $server)"
   kill -TERM $server; wait $server || true
 }
-uniml "(default flags)"
-uniml "(--inline-io true)" --inline-io true
+uniml "(default flags: --inline-io auto)"
+# The thread-pool hand-off that auto skips for quick models: ASP.NET Core's usual scheduling.
+uniml "(--inline-io false)" --inline-io false
 
 flask() {
   local name=$1; shift

@@ -17,7 +17,8 @@ using ServerLoad;
 //          --floor URL (search: after the 50 % run, the same rate against this GET endpoint), --server-pid PID
 //          (report the server's CPU use, children included), --spin-us N (default 30), --burst-us N (run: coarse
 //          pacing), --search-burst-us N (the search's probes, default 100; the 50 % run paces finely up to
-//          15,000 requests/s, in bursts above)
+//          15,000 requests/s, in bursts above), --timer-only (run, with --burst-us: wake only at burst times, as
+//          the search's probes always do; see Generator.Run)
 //
 // Request i is due at start + i/RATE whatever the server does; it is written on an idle keep-alive
 // connection at its due time (or, when all connections are busy, as soon as one frees up), and its latency
@@ -56,7 +57,7 @@ switch (args[0])
         {
             for (int attempt = 0; attempt < 2; attempt++)
             {
-                var result = Generator.Run(target, r, options.Seconds, options.Connections, Options.SearchBurstMicroseconds);
+                var result = Generator.Run(target, r, options.Seconds, options.Connections, Options.SearchBurstMicroseconds, timerOnly: true);
                 Console.WriteLine($"probe {result}");
                 Console.WriteLine(result.Details());
                 Thread.Sleep(1000); // let the server settle between probes
@@ -147,6 +148,6 @@ switch (args[0])
 static int Usage()
 {
     Console.Error.WriteLine("usage: server-load run URL RATE SECONDS [options] | search URL [options] | startup BINARY URL BODYFILE [ARGS...]");
-    Console.Error.WriteLine("options: --body FILE --connections N --seconds S --measure-seconds S --start RATE --metrics URL --fraction F --floor URL --server-pid PID --spin-us N --burst-us N --search-burst-us N");
+    Console.Error.WriteLine("options: --body FILE --connections N --seconds S --measure-seconds S --start RATE --metrics URL --fraction F --floor URL --server-pid PID --spin-us N --burst-us N --search-burst-us N --timer-only");
     return 2;
 }

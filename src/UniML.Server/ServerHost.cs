@@ -60,7 +60,7 @@ public sealed class ServerHost : IAsyncDisposable
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellation)
     {
         ServerHost host;
-        if (options.InlineIo)
+        if (options.InlineIo != InlineIoMode.Never)
         {
             // The socket engine's half of --inline-io is process-wide and read once, when the process first uses a
             // socket: set here, where the server owns the process (StartAsync only sets Kestrel's half).
@@ -106,7 +106,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         var address = ParseHost(options.Host);
-        if (options.InlineIo)
+        if (options.InlineIo != InlineIoMode.Never)
             builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {

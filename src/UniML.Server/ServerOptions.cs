@@ -37,14 +37,12 @@ public sealed class ServerOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Run each request on the socket's I/O thread (no hand-off to the thread pool): .NET's inline socket
-    /// completions and Kestrel's inline scheduling. Fewer thread switches per request (lower latency and CPU
-    /// per request, most visible on one or two cores), but a long inference then delays the other
-    /// connections served by the same I/O thread. <see cref="ServerHost.RunAsync"/> sets both halves;
-    /// <see cref="ServerHost.StartAsync"/> (embedding) only Kestrel's, since .NET's is process-wide
-    /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, read when the process first uses a socket).
+    /// Which thread runs a request (see <see cref="InlineIoMode"/>). <see cref="ServerHost.RunAsync"/> applies it
+    /// fully; <see cref="ServerHost.StartAsync"/> (embedding) only Kestrel's half, since .NET's inline socket
+    /// completions are process-wide (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, read when the
+    /// process first uses a socket).
     /// </summary>
-    public bool InlineIo { get; set; }
+    public InlineIoMode InlineIo { get; set; } = InlineIoMode.Auto;
 
     /// <summary>Log line format: <c>json</c> (one JSON object per line) or <c>text</c>.</summary>
     public string LogFormat { get; set; } = "json";
@@ -77,7 +75,7 @@ public sealed class ServerOptions
         ("--max-request-elements", "UNIML_MAX_REQUEST_ELEMENTS", "N", "most tensor elements in one request, 400 above (default 16777216)"),
         ("--strict-readiness", "UNIML_STRICT_READINESS", "true|false", "ready only when every start-up model loaded (default true)"),
         ("--drain-timeout", "UNIML_DRAIN_TIMEOUT", "SECONDS", "how long SIGTERM waits for in-flight requests (default 30)"),
-        ("--inline-io", "UNIML_INLINE_IO", "true|false", "run requests on the socket I/O threads, no thread-pool hand-off (default false)"),
+        ("--inline-io", "UNIML_INLINE_IO", "auto|true|false", "run requests on the socket I/O threads: auto (default) does so for fast models and small bodies and hands the rest to the thread pool; true always, false never"),
         ("--log-format", "UNIML_LOG_FORMAT", "json|text", "log line format (default json)"),
         ("--log-level", "UNIML_LOG_LEVEL", "LEVEL", "trace, debug, information, warning or error (default information)"),
     ];
@@ -180,7 +178,7 @@ public sealed class ServerOptions
                 StrictReadiness = Boolean(value, source);
                 break;
             case "--inline-io":
-                InlineIo = Boolean(value, source);
+                InlineIo = value.ToLowerInvariant() == "auto" ? InlineIoMode.Auto : Boolean(value, source, "auto, true or false") ? InlineIoMode.Always : InlineIoMode.Never;
                 break;
             case "--drain-timeout":
                 DrainTimeout = TimeSpan.FromSeconds(Number(value, source, 0, 3600));
@@ -199,11 +197,11 @@ public sealed class ServerOptions
         }
     }
 
-    static bool Boolean(string value, string source) => value.ToLowerInvariant() switch
+    static bool Boolean(string value, string source, string expected = "true or false") => value.ToLowerInvariant() switch
     {
         "true" or "1" or "yes" => true,
         "false" or "0" or "no" => false,
-        _ => throw new ServerOptionsException($"{source}: '{value}' is not true or false"),
+        _ => throw new ServerOptionsException($"{source}: '{value}' is not {expected}"),
     };
 
     static long Number(string value, string source, long min, long max)
@@ -212,6 +210,26 @@ public sealed class ServerOptions
             throw new ServerOptionsException($"{source}: '{value}' is not an integer between {min} and {max}");
         return n;
     }
+}
+
+/// <summary>
+/// Where a request runs. Handing every request from the socket's I/O thread to the thread pool costs two thread
+/// switches, which for a model that computes in microseconds is most of a request's CPU on one or two cores;
+/// running a long inference on the I/O thread instead holds up the other connections that thread serves.
+/// </summary>
+public enum InlineIoMode
+{
+    /// <summary>
+    /// I/O threads read every request; a request whose model's typical execution is short and whose body is
+    /// small runs to completion there, any other is handed to the thread pool before it is parsed and run.
+    /// </summary>
+    Auto,
+
+    /// <summary>Every request runs on its socket's I/O thread.</summary>
+    Always,
+
+    /// <summary>Every request is handed to the thread pool (ASP.NET Core's usual behaviour).</summary>
+    Never,
 }
 
 /// <summary>A flag or environment variable has a bad value; the message says which and why.</summary>

@@ -2,7 +2,8 @@ namespace UniML.Conformance.Tests;
 
 /// <summary>
 /// Every test of Debian's ONNX backend suites: a test whose operators UniML claims must pass; a test
-/// using an unsupported operator is counted as unsupported (listed in docs/conformance.md), not hidden.
+/// using an unsupported operator is counted as unsupported (listed in docs/conformance.md), not hidden; a test
+/// whose outputs are random draws must pass its checks (types, shapes, draw domains) without counting as passed.
 /// </summary>
 public class BackendSuiteTests
 {
@@ -24,6 +25,6 @@ public class BackendSuiteTests
     {
         var testCase = new TestCase(name, Path.Combine(ConformanceReport.DataRoot, suite, name));
         var outcome = TestRunner.Run(testCase);
-        Assert.True(outcome.Status is TestStatus.Passed or TestStatus.Unsupported or TestStatus.InvalidData, outcome.ToString());
+        Assert.True(outcome.Status is TestStatus.Passed or TestStatus.RandomChecked or TestStatus.Unsupported or TestStatus.InvalidData, outcome.ToString());
     }
 }

@@ -83,6 +83,55 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    /// <summary>
+    /// Health checks sent on open keep-alive connections while a slow inference (small body, long compute) runs on
+    /// another: with <c>--inline-io auto</c> every one is answered before the inference finishes (it runs on the
+    /// thread pool); with <c>true</c> it holds its socket I/O thread, and the connections that thread also serves
+    /// wait for it.
+    /// </summary>
+    [Theory]
+    [InlineData("auto", false)]
+    [InlineData("true", true)]
+    public async Task Inline_io_auto_keeps_a_slow_inference_off_the_io_threads(string mode, bool expectBlocked)
+    {
+        TestModels.Write(_repository, "busy", 1, TestModels.Busy(4 * ServerFixture.SlowWidth, ServerFixture.SlowDepth));
+        using var server = ServerProcess.Start(AppPath, "--repository", _repository, "--host", "127.0.0.1", "--port", "0", "--inline-io", mode);
+        var address = new Uri(await server.WaitForListeningAsync(TimeSpan.FromSeconds(30)));
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
+        await server.WaitForReadyAsync(client, TimeSpan.FromSeconds(120));
+
+        // Connections are spread over the I/O threads round-robin: open more than there are threads, and use each
+        // once, so that each waits for its next request on its I/O thread.
+        var others = Enumerable.Range(0, 2 * Environment.ProcessorCount + 2).Select(_ => new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) }).ToArray();
+        try
+        {
+            foreach (var other in others) Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/v2/health/live")).StatusCode);
+
+            using var content = new StringContent("""{"inputs":[{"name":"x","datatype":"FP32","shape":[1,1],"data":[2.5]}]}""", Encoding.UTF8, "application/json");
+            var slow = client.PostAsync("/v2/models/busy/infer", content);
+            await Task.Delay(200); // the inference has started (it takes about a second or more)
+            var answeredWhileSlowRan = await Task.WhenAll(others.Select(async other =>
+            {
+                using var response = await other.GetAsync("/v2/health/live");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return !slow.IsCompleted;
+            }));
+            using var slowResponse = await slow;
+            Assert.Equal(HttpStatusCode.OK, slowResponse.StatusCode);
+            var y = System.Text.Json.JsonDocument.Parse(await slowResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("outputs")[0].GetProperty("data")[0].GetSingle();
+            Assert.Equal(2.5f, y);
+            if (expectBlocked) Assert.Contains(false, answeredWhileSlowRan);
+            else Assert.DoesNotContain(false, answeredWhileSlowRan);
+        }
+        finally
+        {
+            foreach (var other in others) other.Dispose();
+        }
+
+        server.Signal(ServerProcess.SIGTERM);
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     [Fact]
     public async Task Bad_flags_exit_2_with_a_clear_message()
     {

@@ -31,17 +31,18 @@ public sealed class ServerOptionsTests
     }
 
     [Fact]
-    public void Inline_io_is_off_by_default_and_set_by_flag_or_variable()
+    public void Inline_io_is_auto_by_default_and_set_by_flag_or_variable()
     {
-        Assert.False(Parse([]).InlineIo);
-        Assert.True(Parse(["--inline-io", "true"]).InlineIo);
-        Assert.True(Parse([], new() { ["UNIML_INLINE_IO"] = "1" }).InlineIo);
-        Assert.False(Parse(["--inline-io=false"], new() { ["UNIML_INLINE_IO"] = "true" }).InlineIo);
+        Assert.Equal(InlineIoMode.Auto, Parse([]).InlineIo);
+        Assert.Equal(InlineIoMode.Always, Parse(["--inline-io", "true"]).InlineIo);
+        Assert.Equal(InlineIoMode.Always, Parse([], new() { ["UNIML_INLINE_IO"] = "1" }).InlineIo);
+        Assert.Equal(InlineIoMode.Never, Parse(["--inline-io=false"], new() { ["UNIML_INLINE_IO"] = "true" }).InlineIo);
+        Assert.Equal(InlineIoMode.Auto, Parse(["--inline-io", "AUTO"], new() { ["UNIML_INLINE_IO"] = "false" }).InlineIo);
         Assert.Contains("--inline-io", ServerOptions.Usage);
     }
 
     [Theory]
-    [InlineData("--inline-io", "sometimes", "is not true or false")]
+    [InlineData("--inline-io", "sometimes", "is not auto, true or false")]
     [InlineData("--port", "70000", "--port: '70000' is not an integer between 0 and 65535")]
     [InlineData("--log-format", "xml", "is not json or text")]
     [InlineData("--strict-readiness", "maybe", "is not true or false")]

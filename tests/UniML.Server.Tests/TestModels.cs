@@ -47,6 +47,40 @@ internal static class TestModels
         return model.ToByteArray();
     }
 
+    /// <summary>
+    /// y = ReduceMax(Relu^depth(Expand(x, [1, width]))): a one-number request (x is FP32 [1,1]) that computes for a
+    /// long time, so its body is small but its execution slow.
+    /// </summary>
+    public static byte[] Busy(int width, int depth)
+    {
+        var model = NewModel();
+        model.Graph.Input.Add(ValueInfo("x", ElementType.Float, [1, 1]));
+        var shape = new TensorProto { Name = "wide", DataType = (int)ElementType.Int64 };
+        shape.Dims.Add(2);
+        shape.Int64Data.Add(1);
+        shape.Int64Data.Add(width);
+        model.Graph.Initializer.Add(shape);
+        var expand = new NodeProto { OpType = "Expand", Name = "expand" };
+        expand.Input.Add("x");
+        expand.Input.Add("wide");
+        expand.Output.Add("h");
+        model.Graph.Node.Add(expand);
+        string previous = "h";
+        for (int i = 0; i < depth; i++)
+        {
+            var node = new NodeProto { OpType = "Relu", Name = $"relu{i}" };
+            node.Input.Add(previous);
+            node.Output.Add(previous = $"h{i}");
+            model.Graph.Node.Add(node);
+        }
+        var reduce = new NodeProto { OpType = "ReduceMax", Name = "reduce" };
+        reduce.Input.Add(previous);
+        reduce.Output.Add("y");
+        model.Graph.Node.Add(reduce);
+        model.Graph.Output.Add(ValueInfo("y", ElementType.Float, [1, 1]));
+        return model.ToByteArray();
+    }
+
     static ModelProto NewModel()
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "uniml-server-tests", Graph = new GraphProto { Name = "test" } };

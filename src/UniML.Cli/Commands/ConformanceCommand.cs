@@ -21,7 +21,7 @@ static class ConformanceCommand
                 return 2;
             }
             foreach (var (suite, outcomes) in report.Results)
-                Console.WriteLine($"{suite}: {outcomes.Count(o => o.Status == TestStatus.Passed)} passed, {outcomes.Count(o => o.Status is TestStatus.Failed or TestStatus.Error)} failed, {outcomes.Count(o => o.Status == TestStatus.Unsupported)} unsupported, {outcomes.Count(o => o.Status == TestStatus.InvalidData)} with invalid test data, of {outcomes.Count}");
+                Console.WriteLine($"{suite}: {outcomes.Count(o => o.Status == TestStatus.Passed)} passed, {outcomes.Count(o => o.Status == TestStatus.RandomChecked)} random (checked, not compared), {outcomes.Count(o => o.Status is TestStatus.Failed or TestStatus.Error)} failed, {outcomes.Count(o => o.Status == TestStatus.Unsupported)} unsupported, {outcomes.Count(o => o.Status == TestStatus.InvalidData)} with invalid test data, of {outcomes.Count}");
             if (parse.GetValue(markdown) is { } path)
             {
                 File.WriteAllText(path, report.ToMarkdown(TestDataVersion()));

@@ -138,6 +138,14 @@ internal static partial class OperatorRegistry
         Op("Unsqueeze", [1, 11, 13, 21], Unsqueeze.Create),
         Op("Upsample", [7, 9, 10], Resize.CreateUpsample),
 
+        // == Random generators (never constant-folded; a 'seed' attribute makes a node repeat its draws run to run) ==
+        Op("Bernoulli", [15, 22], Bernoulli.Create),
+        Op("Multinomial", [7, 22], Multinomial.Create),
+        Op("RandomNormal", [1, 22], RandomNormal.Create),
+        Op("RandomNormalLike", [1, 22], RandomNormal.CreateLike),
+        Op("RandomUniform", [1, 22], RandomUniform.Create),
+        Op("RandomUniformLike", [1, 22], RandomUniform.CreateLike),
+
         // == Neural-network layers: MatMul/Gemm, convolution, pooling, normalisation, recurrent, quantised, detection and sampling ==
         Op("MatMul", [1, 9, 13], MatMul.Create),
         Op("Gemm", [1, 6, 7, 9, 11, 13], GemmOperator.Create),

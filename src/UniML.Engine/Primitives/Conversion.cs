@@ -128,6 +128,10 @@ internal static class Conversion
             case ElementType.UInt16: TensorPrimitives.ConvertTruncating<ushort, double>(source.Span<ushort>(), destination); break;
             case ElementType.UInt32: TensorPrimitives.ConvertTruncating<uint, double>(source.Span<uint>(), destination); break;
             case ElementType.UInt64: TensorPrimitives.ConvertTruncating<ulong, double>(source.Span<ulong>(), destination); break;
+            case ElementType.BFloat16:
+                var bits = source.Span<ushort>();
+                for (int i = 0; i < bits.Length; i++) destination[i] = ElementWise.FromBFloat16(bits[i]);
+                break;
             default: throw new InferenceException($"cannot read {ElementTypeInfo.OnnxName(source.Type)} as numbers");
         }
     }

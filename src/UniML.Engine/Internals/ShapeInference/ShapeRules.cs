@@ -26,6 +26,7 @@ internal static class ShapeRules
         Add("", NeuralNetShapes.Rules());
         Add("", TensorShapes.Rules());
         Add("", SequenceShapes.Rules());
+        Add("", RandomShapes.Rules());
         Add(OperatorRegistry.Ml, OnnxMlShapes.Rules());
         return table;
     }

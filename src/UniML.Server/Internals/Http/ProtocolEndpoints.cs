@@ -24,6 +24,9 @@ internal sealed class ProtocolEndpoints
     public static readonly string[] Extensions = ["binary_tensor_data", "model_repository"];
     const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
+    /// <summary>The largest body <c>--inline-io auto</c> parses on a socket I/O thread (~100 µs of JSON).</summary>
+    const int QuickBodyBytes = 64 * 1024;
+
     readonly ModelRepository _repository;
     readonly ServerMetrics _metrics;
     readonly ServerOptions _options;
@@ -173,7 +176,11 @@ internal sealed class ProtocolEndpoints
         }
         InferenceRequest request;
         using (var requestBody = await ReadBodyAsync(context).ConfigureAwait(false))
+        {
+            if (_options.InlineIo == InlineIoMode.Auto && (requestBody.WrittenCount > QuickBodyBytes || !model.IsQuick))
+                await Task.Yield(); // continue on the thread pool: this request would hold its I/O thread's other connections up
             request = InferenceRequestReader.Read(requestBody.WrittenSpan, headerLength, _options.MaxRequestElements);
+        }
 
         var work = model.Prepare(request);
         var outputs = await model.ExecuteAsync(work, context.RequestAborted).ConfigureAwait(false);

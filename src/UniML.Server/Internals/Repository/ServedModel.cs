@@ -17,6 +17,14 @@ internal sealed class ServedModel
     readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _leases;
     volatile bool _retired;
+    long _warmUpTicks = long.MaxValue; // unknown until warmed up
+
+    /// <summary>
+    /// The longest typical execution that <c>--inline-io auto</c> runs on a socket I/O thread: far above the
+    /// ~10-20 µs two thread switches cost, far below the 2 ms tail-latency budget of the connections that
+    /// thread also serves.
+    /// </summary>
+    static readonly long QuickExecutionTicks = System.Diagnostics.Stopwatch.Frequency / 4000; // 250 µs
 
     public ServedModel(string name, long version, string path, InferenceSession session, ModelConfig config, ModelMetrics metrics)
     {
@@ -51,6 +59,20 @@ internal sealed class ServedModel
     public bool HasBatchDimension { get; }
 
     public int Pending => _scheduler.Pending;
+
+    /// <summary>
+    /// This version's typical execution (its mean so far, or its warm-up run before the first request) is short
+    /// enough to run on a socket I/O thread; false while unknown (no warm-up and no request yet).
+    /// </summary>
+    public bool IsQuick
+    {
+        get
+        {
+            long executions = Volatile.Read(ref Metrics.Executions);
+            long typical = executions > 0 ? Volatile.Read(ref Metrics.ComputeTicks) / executions : Volatile.Read(ref _warmUpTicks);
+            return typical <= QuickExecutionTicks;
+        }
+    }
 
     static void CheckBatchable(InferenceSession session, int maxBatch)
     {
@@ -154,7 +176,10 @@ internal sealed class ServedModel
 
     public ValueTask<Value?[]> ExecuteAsync(InferenceWork work, CancellationToken cancellation) => _scheduler.ExecuteAsync(work, cancellation);
 
-    /// <summary>Runs the model once on zeros (symbolic dimensions as 1) so the first request pays no first-run costs.</summary>
+    /// <summary>
+    /// Runs the model on zeros (symbolic dimensions as 1) so the first request pays no first-run costs, and times
+    /// it for <see cref="IsQuick"/>.
+    /// </summary>
     public void WarmUp()
     {
         var inputs = new Value?[Session.Inputs.Count];
@@ -165,7 +190,17 @@ internal sealed class ServedModel
             int[] shape = d.Dims is null ? [1] : d.Dims.Select(x => x < 0 ? 1 : x).ToArray();
             inputs[i] = Tensor.Create(d.ElementType, shape);
         }
-        using var result = Session.Run(inputs);
-        for (int i = 0; i < result.Count; i++) _ = result[i];
+        for (int run = 0; run < 2; run++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            using (var result = Session.Run(inputs))
+            {
+                for (int i = 0; i < result.Count; i++) _ = result[i];
+            }
+            long ticks = System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            Volatile.Write(ref _warmUpTicks, ticks);
+            // A second run only when the first, which also sized the buffers, was close to quick.
+            if (ticks <= QuickExecutionTicks || ticks > 10 * QuickExecutionTicks) break;
+        }
     }
 }

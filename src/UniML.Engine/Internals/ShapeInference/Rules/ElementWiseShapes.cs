@@ -53,7 +53,8 @@ internal static class ElementWiseShapes
         var x = node.Input(0);
         if (!x.IsTensor) return;
         node.SetTensor(0, x.Element, x.Dims);
-        if (node.OutputCount > 1 && node.Opset >= 10) node.SetTensor(1, ElementType.Bool, x.Dims);
+        // The mask is bool since opset 10, the input's type before.
+        if (node.OutputCount > 1) node.SetTensor(1, node.Opset >= 10 ? ElementType.Bool : x.Element, x.Dims);
     }
 
     static void Cast(ShapeContext node)
