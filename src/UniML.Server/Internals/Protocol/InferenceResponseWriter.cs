@@ -27,7 +27,11 @@ internal static class InferenceResponseWriter
     /// <summary>Room for a JSON number or special-float string of any type, and its comma.</summary>
     const int MaxElementLength = 32;
 
-    /// <summary>An upper bound of the response's length for numeric outputs (a guess for others), to size its buffer once.</summary>
+    /// <summary>
+    /// The response's likely length, to size its buffer once: exact for binary data, the longest text for integers,
+    /// the usual length of a full-precision number for floats (a longer response grows the buffer once or twice;
+    /// sizing for the longest float text would rent twice the memory for most responses).
+    /// </summary>
     public static long EstimateLength(ReadOnlySpan<ResponseOutput> outputs)
     {
         long length = 256;
@@ -44,8 +48,7 @@ internal static class InferenceResponseWriter
         return length;
     }
 
-    /// <summary>The longest JSON text of a numeric tensor's data.</summary>
-    static long EstimateDataLength(Tensor t) => 2 + (long)t.Length * (MaxTextLength(t.Type) + 1);
+    static long EstimateDataLength(Tensor t) => 2 + (long)t.Length * (TypicalTextLength(t.Type) + 1);
 
     public static int Write(PooledBufferWriter body, string modelName, string modelVersion, string? id, ReadOnlySpan<ResponseOutput> outputs)
     {
@@ -209,8 +212,8 @@ internal static class InferenceResponseWriter
         }
     }
 
-    /// <summary>Bytes of the longest JSON text of one element of <paramref name="type"/>.</summary>
-    static int MaxTextLength(ElementType type) => type switch
+    /// <summary>Bytes of the JSON text of one element of <paramref name="type"/>: the longest for integers, the usual for floats.</summary>
+    static int TypicalTextLength(ElementType type) => type switch
     {
         ElementType.Bool => 5,
         ElementType.UInt8 => 3,
@@ -220,8 +223,8 @@ internal static class InferenceResponseWriter
         ElementType.UInt32 => 10,
         ElementType.Int32 => 11,
         ElementType.UInt64 or ElementType.Int64 => 20,
-        ElementType.Float or ElementType.Float16 or ElementType.BFloat16 => RyuSingle.MaxLength,
-        _ => 24, // "-1.2345678901234567E-308"
+        ElementType.Float or ElementType.Float16 or ElementType.BFloat16 => 11, // "-0.12345678", "1.2345678E-05": 11-13
+        _ => 20, // double: "-0.12345678901234567"
     };
 
     static void WriteNumbers<T>(IBufferWriter<byte> output, ReadOnlySpan<T> values) where T : unmanaged
