@@ -57,4 +57,37 @@ internal static class DataTypes
         d.Kind == ValueKind.Tensor ? NameOf(d.ElementType) ?? ElementTypeInfo.OnnxName(d.ElementType).ToUpperInvariant() : "BYTES";
 
     public const string AllNames = "BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BF16, BYTES";
+
+    /// <summary>
+    /// Calls <c>visitor.Visit&lt;T&gt;()</c> with the CLR type of <paramref name="type"/>'s elements (for bfloat16,
+    /// which has none, <see cref="BFloat16Bits"/>: its raw bits); false for strings and types the protocol lacks.
+    /// The one place that maps element types to the generic code that reads and writes their tensor data.
+    /// </summary>
+    public static bool VisitElementType<TVisitor>(ElementType type, scoped ref TVisitor visitor)
+        where TVisitor : IElementTypeVisitor, allows ref struct
+    {
+        switch (type)
+        {
+            case ElementType.Bool: visitor.Visit<bool>(); return true;
+            case ElementType.UInt8: visitor.Visit<byte>(); return true;
+            case ElementType.UInt16: visitor.Visit<ushort>(); return true;
+            case ElementType.UInt32: visitor.Visit<uint>(); return true;
+            case ElementType.UInt64: visitor.Visit<ulong>(); return true;
+            case ElementType.Int8: visitor.Visit<sbyte>(); return true;
+            case ElementType.Int16: visitor.Visit<short>(); return true;
+            case ElementType.Int32: visitor.Visit<int>(); return true;
+            case ElementType.Int64: visitor.Visit<long>(); return true;
+            case ElementType.Float16: visitor.Visit<Half>(); return true;
+            case ElementType.Float: visitor.Visit<float>(); return true;
+            case ElementType.Double: visitor.Visit<double>(); return true;
+            case ElementType.BFloat16: visitor.Visit<BFloat16Bits>(); return true;
+            default: return false;
+        }
+    }
+}
+
+/// <summary>Generic code over a tensor's element type, called through <see cref="DataTypes.VisitElementType"/>.</summary>
+internal interface IElementTypeVisitor
+{
+    void Visit<T>() where T : unmanaged;
 }

@@ -384,38 +384,31 @@ internal static class InferenceRequestReader
     static Tensor? Decode<TSource>(ElementType type, int[] shape, int count, scoped ref TSource source)
         where TSource : IElementSource, allows ref struct
     {
-        switch (type)
-        {
-            case ElementType.Bool: return Decode<bool, TSource>(shape, count, ref source);
-            case ElementType.UInt8: return Decode<byte, TSource>(shape, count, ref source);
-            case ElementType.UInt16: return Decode<ushort, TSource>(shape, count, ref source);
-            case ElementType.UInt32: return Decode<uint, TSource>(shape, count, ref source);
-            case ElementType.UInt64: return Decode<ulong, TSource>(shape, count, ref source);
-            case ElementType.Int8: return Decode<sbyte, TSource>(shape, count, ref source);
-            case ElementType.Int16: return Decode<short, TSource>(shape, count, ref source);
-            case ElementType.Int32: return Decode<int, TSource>(shape, count, ref source);
-            case ElementType.Int64: return Decode<long, TSource>(shape, count, ref source);
-            case ElementType.Float16: return Decode<Half, TSource>(shape, count, ref source);
-            case ElementType.Float: return Decode<float, TSource>(shape, count, ref source);
-            case ElementType.Double: return Decode<double, TSource>(shape, count, ref source);
-            case ElementType.BFloat16:
-            {
-                // bfloat16 has no CLR type: a (zeroed) tensor of its own, its elements the upper 16 bits of a float.
-                var tensor = Tensor.Create(type, shape);
-                return source.Fill(MemoryMarshal.Cast<ushort, BFloat16Bits>(tensor.Span<ushort>())) ? tensor : null;
-            }
-            default:
-                return null;
-        }
+        var decoder = new Decoder<TSource>(shape, count, source);
+        DataTypes.VisitElementType(type, ref decoder);
+        source = decoder.Source; // what the source learned while filling (where a JSON array ends)
+        return decoder.Result;
     }
 
-    static Tensor? Decode<T, TSource>(int[] shape, int count, scoped ref TSource source)
-        where T : unmanaged
+    ref struct Decoder<TSource>(int[] shape, int count, TSource source) : IElementTypeVisitor
         where TSource : IElementSource, allows ref struct
     {
-        // Every element is written before the tensor is used, so a large array need not be zeroed first.
-        var data = GC.AllocateUninitializedArray<T>(count);
-        return source.Fill(data.AsSpan()) ? Tensor.FromArray(data, shape) : null;
+        public TSource Source = source;
+        public Tensor? Result;
+
+        public void Visit<T>() where T : unmanaged
+        {
+            if (typeof(T) == typeof(BFloat16Bits))
+            {
+                // No CLR type to allocate bfloat16 as: a (zeroed) tensor of its own, viewed as raw bits.
+                var tensor = Tensor.Create(ElementType.BFloat16, shape);
+                Result = Source.Fill(MemoryMarshal.Cast<ushort, T>(tensor.Span<ushort>())) ? tensor : null;
+                return;
+            }
+            // Every element is written before the tensor is used, so a large array need not be zeroed first.
+            var data = GC.AllocateUninitializedArray<T>(count);
+            Result = Source.Fill(data.AsSpan()) ? Tensor.FromArray(data, shape) : null;
+        }
     }
 
     /// <summary>The fast path: a JSON array decoded by <see cref="JsonNumberArray"/>; <see cref="End"/> is the index after it.</summary>

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using UniML.Engine;
@@ -193,23 +194,14 @@ internal static class InferenceResponseWriter
     /// <summary>A numeric tensor's data as JSON: flat row-major, as the protocol's responses use.</summary>
     static void WriteNumbers(IBufferWriter<byte> output, Tensor t)
     {
-        switch (t.Type)
-        {
-            case ElementType.Bool: WriteNumbers<bool>(output, t.Span<bool>()); break;
-            case ElementType.UInt8: WriteNumbers<byte>(output, t.Span<byte>()); break;
-            case ElementType.UInt16: WriteNumbers<ushort>(output, t.Span<ushort>()); break;
-            case ElementType.UInt32: WriteNumbers<uint>(output, t.Span<uint>()); break;
-            case ElementType.UInt64: WriteNumbers<ulong>(output, t.Span<ulong>()); break;
-            case ElementType.Int8: WriteNumbers<sbyte>(output, t.Span<sbyte>()); break;
-            case ElementType.Int16: WriteNumbers<short>(output, t.Span<short>()); break;
-            case ElementType.Int32: WriteNumbers<int>(output, t.Span<int>()); break;
-            case ElementType.Int64: WriteNumbers<long>(output, t.Span<long>()); break;
-            case ElementType.Float16: WriteNumbers<Half>(output, t.Span<Half>()); break;
-            case ElementType.Float: WriteNumbers<float>(output, t.Span<float>()); break;
-            case ElementType.Double: WriteNumbers<double>(output, t.Span<double>()); break;
-            case ElementType.BFloat16: WriteNumbers<BFloat16Bits>(output, System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, BFloat16Bits>(t.Span<ushort>())); break;
-            default: throw new InvalidOperationException($"element type {ElementTypeInfo.OnnxName(t.Type)} has no protocol datatype");
-        }
+        var writer = new NumberWriter(output, t);
+        if (!DataTypes.VisitElementType(t.Type, ref writer))
+            throw new InvalidOperationException($"element type {ElementTypeInfo.OnnxName(t.Type)} has no protocol datatype");
+    }
+
+    readonly struct NumberWriter(IBufferWriter<byte> output, Tensor t) : IElementTypeVisitor
+    {
+        public void Visit<T>() where T : unmanaged => WriteNumbers(output, MemoryMarshal.Cast<byte, T>(t.Bytes()));
     }
 
     /// <summary>Bytes of the JSON text of one element of <paramref name="type"/>: the longest for integers, the usual for floats.</summary>
