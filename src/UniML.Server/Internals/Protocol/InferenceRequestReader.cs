@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using UniML.Engine;
 using UniML.Onnx;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace UniML.Server.Internals.Protocol;
 
