@@ -43,7 +43,7 @@ public sealed class ServerFixture : IAsyncLifetime
             StrictReadiness = false,
             LogLevel = "warning",
         });
-        Client = new HttpClient { BaseAddress = new Uri(BaseAddress), Timeout = TimeSpan.FromSeconds(60) };
+        Client = new HttpClient { BaseAddress = new Uri(BaseAddress), Timeout = TimeSpan.FromSeconds(300) };
     }
 
     public async Task DisposeAsync()
