@@ -6,8 +6,8 @@ using UniML.Server.Internals.Protocol;
 namespace UniML.Server.Tests;
 
 /// <summary>
-/// Float text for JSON responses: the same bytes as <see cref="Utf8JsonWriter"/> writes. (All 2^31 positive
-/// finite floats were also compared with the runtime's "R" formatting once, offline: bench/results/bodies-*.md.)
+/// Float text for JSON responses: the same bytes as <see cref="Utf8JsonWriter"/> writes. (All 2,139,095,040 positive
+/// finite floats were also compared with the runtime's "R" formatting once, offline: bench/results/bodies-2026-11-28.md.)
 /// </summary>
 public sealed class RyuSingleTests
 {
