@@ -174,11 +174,20 @@ internal ref struct ConvShape
 
     internal void Complete(WindowGeometry window)
     {
-        InputVolume = KernelVolume = OutputVolume = 1;
         for (int i = 0; i < Rank; i++)
         {
             Strides[i] = window.Stride(i);
             Dilations[i] = window.Dilation(i);
+        }
+        ComputeVolumes();
+    }
+
+    /// <summary>Sets the volumes from the input, kernel and output sizes.</summary>
+    internal void ComputeVolumes()
+    {
+        InputVolume = KernelVolume = OutputVolume = 1;
+        for (int i = 0; i < Rank; i++)
+        {
             InputVolume *= Input[i];
             KernelVolume *= Kernel[i];
             OutputVolume *= Output[i];

@@ -504,46 +504,54 @@ internal static class Gemm
                 int rows = Math.Min(MR, mc - ir);
                 float* aPanel = a + TA.PanelOffset(ir, kc, lda);
                 float* cTile = c + (long)ir * ldc + jr;
-                if (wide && cols <= 16)
-                {
-                    // A narrow last panel (e.g. 10 classes): one vector per row, half the FMAs of the full tile.
-                    switch (rows)
-                    {
-                        case 6: Tile512Narrow<R6, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile512Narrow<R5, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile512Narrow<R4, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile512Narrow<R3, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile512Narrow<R2, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile512Narrow<R1, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                    }
-                }
-                else if (wide)
-                {
-                    switch (rows)
-                    {
-                        case 6: Tile512<R6, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile512<R5, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile512<R4, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile512<R3, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile512<R2, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile512<R1, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                    }
-                }
-                else
-                {
-                    switch (rows)
-                    {
-                        case 6: Tile256<R6, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile256<R5, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile256<R4, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile256<R3, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile256<R2, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile256<R1, TA, TB>(kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta); break;
-                    }
-                }
+                // A narrow last panel (e.g. 10 classes) takes one vector per row: half the FMAs of the full tile.
+                if (wide && cols <= 16) Tile<Narrow512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
+                else if (wide) Tile<Wide512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
+                else Tile<Wide256, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
                 if (ep.Active) ApplyEpilogue(cTile, ldc, rows, cols, ep.At(ir, jr));
             }
         }
+    }
+
+    /// <summary>One register tile of <paramref name="rows"/> (1 to <see cref="MR"/>) rows by the microkernel <typeparamref name="TK"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Tile<TK, TA, TB>(int rows, int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+        where TK : struct, ITileKernel where TA : struct, IALayout where TB : struct, IBLayout
+    {
+        switch (rows)
+        {
+            case 6: TK.Run<R6, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 5: TK.Run<R5, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 4: TK.Run<R4, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 3: TK.Run<R3, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 2: TK.Run<R2, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            default: TK.Run<R1, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+        }
+    }
+
+    /// <summary>A register-tile microkernel as a type: Tile512, Tile512Narrow or Tile256.</summary>
+    unsafe interface ITileKernel
+    {
+        static abstract void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout;
+    }
+
+    unsafe struct Wide512 : ITileKernel
+    {
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
+    }
+
+    unsafe struct Narrow512 : ITileKernel
+    {
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512Narrow<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
+    }
+
+    unsafe struct Wide256 : ITileKernel
+    {
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile256<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
     }
 
     /// <summary>Row count of a register tile as a type, so each tile height is its own specialised loop.</summary>
