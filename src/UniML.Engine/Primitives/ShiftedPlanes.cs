@@ -80,11 +80,14 @@ internal readonly ref struct ShiftedPlanes
         for (int d = 0; d < r; d++) imageVolume *= _input[d];
         if (image.Length < _channels * imageVolume || planes.Length < Length)
             throw new ArgumentException("shifted planes' operands are smaller than their shapes");
-        int rows = 1;
-        for (int d = 0; d < last; d++) rows *= Extent(d);
-        Span<int> row = stackalloc int[Math.Max(last, 1)];
-        Span<int> imageStride = stackalloc int[r];
-        for (int d = last, s = 1; d >= 0; d--) { imageStride[d] = s; s *= _input[d]; }
+        // A plane is slabs (one per index of the dimensions before the last two) of `extent` rows; in each slab,
+        // rows [rowLo, rowHi) read image rows from rowLo − top, the others are padding.
+        int extent = r >= 2 ? Extent(last - 1) : 1, height = r >= 2 ? _input[last - 1] : 1, top = r >= 2 ? _padBegin[last - 1] : 0;
+        int rowLo = Math.Clamp(top, 0, extent), rowHi = Math.Clamp(top + height, rowLo, extent);
+        int slabs = 1;
+        for (int d = 0; d < last - 1; d++) slabs *= Extent(d);
+        int slabLength = extent * outW;
+        Span<int> slab = stackalloc int[Math.Max(last - 1, 1)];
         fixed (float* src = image)
         fixed (float* dst = planes)
         {
@@ -92,45 +95,64 @@ internal readonly ref struct ShiftedPlanes
             {
                 for (int kx = 0; kx < kw; kx++)
                 {
-                    float* to = dst + (long)(c * kw + kx) * PlaneStride;
+                    float* plane = dst + (long)(c * kw + kx) * PlaneStride;
                     int colOffset = kx * _dilations[last] - _padBegin[last];
                     // Output columns ox whose image column ox·stride + colOffset lies in [0, width).
                     int lo = colOffset >= 0 ? 0 : (-colOffset + stride - 1) / stride;
                     int hi = width - colOffset <= 0 ? 0 : Math.Min(outW, (width - colOffset - 1) / stride + 1);
-                    if (hi < lo) hi = lo;
-                    row.Clear();
-                    for (int i = 0; i < rows; i++, to += outW)
+                    slab.Clear();
+                    for (int si = 0; si < slabs; si++)
                     {
-                        // Image offset of this plane row (the image index is the plane index minus the begin pad).
-                        long at = (long)c * imageVolume;
-                        bool inside = hi > lo;
-                        for (int d = 0; d < last && inside; d++)
+                        float* to = plane + (long)si * slabLength;
+                        long at = (long)c * imageVolume + (long)(rowLo - top) * width + colOffset + (long)lo * stride;
+                        bool inside = hi > lo && rowHi > rowLo;
+                        for (int d = 0, imageStride = imageVolume; d < last - 1 && inside; d++)
                         {
-                            int index = row[d] - _padBegin[d];
+                            imageStride /= _input[d];
+                            int index = slab[d] - _padBegin[d];
                             inside = (uint)index < (uint)_input[d];
-                            at += (long)index * imageStride[d];
+                            at += (long)index * imageStride;
                         }
-                        if (!inside) { Zero(to, outW); }
+                        if (!inside) Zero(to, slabLength);
                         else
                         {
-                            Zero(to, lo);
-                            float* from = src + at + colOffset + (long)lo * stride;
-                            if (stride == 1) Im2Col.CopyShort(to + lo, from, hi - lo);
-                            else for (int j = 0; j < hi - lo; j++) to[lo + j] = from[(long)j * stride];
-                            Zero(to + hi, outW - hi);
+                            Zero(to, rowLo * outW);
+                            CopyRows(to + rowLo * outW, src + at, rowHi - rowLo, outW, width, lo, hi, stride);
+                            Zero(to + rowHi * outW, (extent - rowHi) * outW);
                         }
-                        for (int d = last - 1; d >= 0; d--)
+                        for (int d = last - 2; d >= 0; d--)
                         {
-                            if (++row[d] < Extent(d)) break;
-                            row[d] = 0;
+                            if (++slab[d] < Extent(d)) break;
+                            slab[d] = 0;
                         }
                     }
                     // The gap to the next plane and the tail are only read into dropped columns; zeros keep them finite.
-                    Zero(to, (int)(dst + (long)(c * kw + kx + 1) * PlaneStride - to));
+                    Zero(plane + (long)slabs * slabLength, PlaneStride - slabs * slabLength);
                 }
             }
             long end = (long)_channels * kw * PlaneStride;
             Zero(dst + end, (int)(Length - end));
+        }
+    }
+
+    /// <summary>
+    /// Rows of outW values: zeros before column lo and from column hi, image values (every <paramref name="stride"/>-th
+    /// from <paramref name="from"/>, the image value of column lo) between; successive rows read <paramref name="width"/> further.
+    /// </summary>
+    static unsafe void CopyRows(float* to, float* from, int rows, int outW, int width, int lo, int hi, int stride)
+    {
+        int count = hi - lo;
+        if (stride == 1 && lo == 0 && hi == outW)
+        {
+            for (int i = 0; i < rows; i++, to += outW, from += width) Im2Col.CopyShort(to, from, count);
+            return;
+        }
+        for (int i = 0; i < rows; i++, to += outW, from += width)
+        {
+            for (int j = 0; j < lo; j++) to[j] = 0;
+            if (stride == 1) Im2Col.CopyShort(to + lo, from, count);
+            else for (int j = 0; j < count; j++) to[lo + j] = from[(long)j * stride];
+            for (int j = hi; j < outW; j++) to[j] = 0;
         }
     }
 
