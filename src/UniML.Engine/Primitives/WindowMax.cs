@@ -34,6 +34,24 @@ internal static class WindowMax
                 if (j == count - 8) return;
             }
         }
+        if (Sse.IsSupported && count >= 4)
+        {
+            // Short rows (e.g. 10 wide): 4 outputs per step, in order without a permute.
+            for (; ; j += 4)
+            {
+                if (j > count - 4) j = count - 4;
+                var a0 = Sse.LoadVector128(r0 + 2 * j);
+                var a1 = Sse.LoadVector128(r0 + 2 * j + 4);
+                var b0 = Sse.LoadVector128(r1 + 2 * j);
+                var b1 = Sse.LoadVector128(r1 + 2 * j + 4);
+                var best = Sse.Shuffle(a0, a1, 0b10_00_10_00);
+                best = Better(best, Sse.Shuffle(a0, a1, 0b11_01_11_01));
+                best = Better(best, Sse.Shuffle(b0, b1, 0b10_00_10_00));
+                best = Better(best, Sse.Shuffle(b0, b1, 0b11_01_11_01));
+                best.Store(dst + j);
+                if (j == count - 4) return;
+            }
+        }
         for (; j < count; j++)
         {
             float best = r0[2 * j];
@@ -52,5 +70,12 @@ internal static class WindowMax
     {
         var take = Vector256.GreaterThan(v, best) | (~Vector256.Equals(v, v) & Vector256.Equals(best, best));
         return Vector256.ConditionalSelect(take, v, best);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<float> Better(Vector128<float> best, Vector128<float> v)
+    {
+        var take = Vector128.GreaterThan(v, best) | (~Vector128.Equals(v, v) & Vector128.Equals(best, best));
+        return Vector128.ConditionalSelect(take, v, best);
     }
 }

@@ -6,6 +6,9 @@ public class WindowMaxTests
 {
     [Theory]
     [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
     [InlineData(7)]
     [InlineData(8)]
     [InlineData(14)]
