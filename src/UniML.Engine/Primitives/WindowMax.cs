@@ -14,52 +14,68 @@ internal static class WindowMax
     /// <summary>dst[j] = max of r0[2j], r0[2j+1], r1[2j], r1[2j+1] for j in [0, count).</summary>
     public static unsafe void Pairs2x2(float* r0, float* r1, float* dst, int count)
     {
-        int j = 0;
-        if (Avx2.IsSupported && count >= 8)
+        if (!Avx2.IsSupported)
         {
-            for (; ; j += 8)
+            for (int j = 0; j < count; j++)
             {
-                // The last block overlaps the previous one instead of falling back to scalar code.
-                if (j > count - 8) j = count - 8;
-                var a0 = Avx.LoadVector256(r0 + 2 * j);
-                var a1 = Avx.LoadVector256(r0 + 2 * j + 8);
-                var b0 = Avx.LoadVector256(r1 + 2 * j);
-                var b1 = Avx.LoadVector256(r1 + 2 * j + 8);
-                // Even and odd columns of 16 values, as [0 2 8 10 | 4 6 12 14] and [1 3 9 11 | 5 7 13 15].
-                var best = Avx.Shuffle(a0, a1, 0b10_00_10_00);
-                best = Better(best, Avx.Shuffle(a0, a1, 0b11_01_11_01));
-                best = Better(best, Avx.Shuffle(b0, b1, 0b10_00_10_00));
-                best = Better(best, Avx.Shuffle(b0, b1, 0b11_01_11_01));
-                Avx2.Permute4x64(best.AsDouble(), 0b11_01_10_00).AsSingle().Store(dst + j);
-                if (j == count - 8) return;
+                float best = r0[2 * j];
+                best = Better(best, r0[2 * j + 1]);
+                best = Better(best, r1[2 * j]);
+                best = Better(best, r1[2 * j + 1]);
+                dst[j] = best;
             }
+            return;
         }
-        if (Sse.IsSupported && count >= 4)
+        if (count < 8)
         {
-            // Short rows (e.g. 10 wide): 4 outputs per step, in order without a permute.
-            for (; ; j += 4)
-            {
-                if (j > count - 4) j = count - 4;
-                var a0 = Sse.LoadVector128(r0 + 2 * j);
-                var a1 = Sse.LoadVector128(r0 + 2 * j + 4);
-                var b0 = Sse.LoadVector128(r1 + 2 * j);
-                var b1 = Sse.LoadVector128(r1 + 2 * j + 4);
-                var best = Sse.Shuffle(a0, a1, 0b10_00_10_00);
-                best = Better(best, Sse.Shuffle(a0, a1, 0b11_01_11_01));
-                best = Better(best, Sse.Shuffle(b0, b1, 0b10_00_10_00));
-                best = Better(best, Sse.Shuffle(b0, b1, 0b11_01_11_01));
-                best.Store(dst + j);
-                if (j == count - 4) return;
-            }
+            Block(r0, r1, dst, count);
+            return;
         }
-        for (; j < count; j++)
+        // The last block overlaps the previous one instead of falling back to scalar code.
+        for (int j = 0; ; j += 8)
         {
-            float best = r0[2 * j];
-            best = Better(best, r0[2 * j + 1]);
-            best = Better(best, r1[2 * j]);
-            best = Better(best, r1[2 * j + 1]);
-            dst[j] = best;
+            if (j > count - 8) j = count - 8;
+            Block(r0 + 2 * j, r1 + 2 * j, dst + j, 8);
+            if (j == count - 8) return;
         }
+    }
+
+    /// <summary>Eight outputs, or the first <paramref name="valid"/> of them with masked loads (short rows, e.g. 5 outputs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Block(float* r0, float* r1, float* dst, int valid)
+    {
+        Vector256<float> a0, a1, b0, b1;
+        if (valid == 8)
+        {
+            a0 = Avx.LoadVector256(r0);
+            a1 = Avx.LoadVector256(r0 + 8);
+            b0 = Avx.LoadVector256(r1);
+            b1 = Avx.LoadVector256(r1 + 8);
+        }
+        else
+        {
+            // Lanes past the 2·valid inputs are not read (they load as 0) and their outputs are not stored.
+            var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            var low = Vector256.LessThan(lane, Vector256.Create(2 * valid)).AsSingle();
+            var high = Vector256.LessThan(lane, Vector256.Create(2 * valid - 8)).AsSingle();
+            a0 = Avx.MaskLoad(r0, low);
+            a1 = Avx.MaskLoad(r0 + 8, high);
+            b0 = Avx.MaskLoad(r1, low);
+            b1 = Avx.MaskLoad(r1 + 8, high);
+        }
+        // Even and odd columns of 16 values, as [0 2 8 10 | 4 6 12 14] and [1 3 9 11 | 5 7 13 15].
+        var best = Avx.Shuffle(a0, a1, 0b10_00_10_00);
+        best = Better(best, Avx.Shuffle(a0, a1, 0b11_01_11_01));
+        best = Better(best, Avx.Shuffle(b0, b1, 0b10_00_10_00));
+        best = Better(best, Avx.Shuffle(b0, b1, 0b11_01_11_01));
+        var ordered = Avx2.Permute4x64(best.AsDouble(), 0b11_01_10_00).AsSingle();
+        if (valid == 8)
+        {
+            ordered.Store(dst);
+            return;
+        }
+        float* lanes = (float*)&ordered;
+        for (int j = 0; j < valid; j++) dst[j] = lanes[j];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -70,12 +86,5 @@ internal static class WindowMax
     {
         var take = Vector256.GreaterThan(v, best) | (~Vector256.Equals(v, v) & Vector256.Equals(best, best));
         return Vector256.ConditionalSelect(take, v, best);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector128<float> Better(Vector128<float> best, Vector128<float> v)
-    {
-        var take = Vector128.GreaterThan(v, best) | (~Vector128.Equals(v, v) & Vector128.Equals(best, best));
-        return Vector128.ConditionalSelect(take, v, best);
     }
 }
