@@ -238,7 +238,8 @@ internal static class Gemm
             float* aPackedBase = pa is null ? aPackedFixed : aPackedFixed + pa.Offset;
             float* bPackedBase = pb is null ? bPackedFixed : bPackedFixed + pb.Offset;
             var ep = new Epilogue { ColumnBias = colBias, RowBias = rowBias, Relu = epilogue.Relu, Active = epi && !parallel };
-            int ncStep = !bPre ? NC : RoundUp(n, NR);
+            // Packed blocks of B (or Rows read in place) are NC columns wide so the block the A blocks stream past stays in L2.
+            int ncStep = !bPre || bRows ? NC : RoundUp(n, NR);
             for (int jc = 0; jc < n; jc += ncStep)
             {
                 int ncb = Math.Min(ncStep, n - jc);

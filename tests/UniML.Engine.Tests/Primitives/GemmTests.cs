@@ -90,6 +90,7 @@ public class GemmTests
     [InlineData(7, 33, 300, false)]
     [InlineData(1, 5, 3, false)]
     [InlineData(13, 70, 9, true)]
+    [InlineData(7, 2100, 20, true)]  // more than one NC block of columns
     public void RowsOperandMatchesReference(int m, int n, int k, bool packA)
     {
         // Overlapping rows at arbitrary offsets of one buffer, as convolution's shifted planes give.
