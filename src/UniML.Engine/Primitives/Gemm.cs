@@ -328,6 +328,16 @@ internal static class Gemm
             bool hasRow = ep.RowBias != null;
             var rbv = Vector256.Create(rb);
             int j = 0;
+            // Full-width loads where the microkernel stored full-width vectors, so each load is forwarded from its store.
+            if (Vector512.IsHardwareAccelerated)
+                for (; j <= cols - 16; j += 16)
+                {
+                    var v = Vector512.Load(c + j);
+                    if (cb != null) v += Vector512.Load(cb + j);
+                    if (hasRow) v += Vector512.Create(rb);
+                    if (relu) v = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
+                    v.Store(c + j);
+                }
             for (; j <= cols - 8; j += 8)
             {
                 var v = Vector256.Load(c + j);
@@ -506,53 +516,53 @@ internal static class Gemm
                 float* aPanel = a + TA.PanelOffset(ir, kc, lda);
                 float* cTile = c + (long)ir * ldc + jr;
                 // A narrow last panel (e.g. 10 classes) takes one vector per row: half the FMAs of the full tile.
-                var tileEp = ep.At(ir, jr);
-                if (wide && cols <= 16) Tile<Narrow512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta, tileEp);
-                else if (wide) Tile<Wide512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta, tileEp);
-                else Tile<Wide256, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta, tileEp);
+                if (wide && cols <= 16) Tile<Narrow512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
+                else if (wide) Tile<Wide512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
+                else Tile<Wide256, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
+                if (ep.Active) ApplyEpilogue(cTile, ldc, rows, cols, ep.At(ir, jr));
             }
         }
     }
 
     /// <summary>One register tile of <paramref name="rows"/> (1 to <see cref="MR"/>) rows by the microkernel <typeparamref name="TK"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Tile<TK, TA, TB>(int rows, int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
+    static unsafe void Tile<TK, TA, TB>(int rows, int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
         where TK : struct, ITileKernel where TA : struct, IALayout where TB : struct, IBLayout
     {
         switch (rows)
         {
-            case 6: TK.Run<R6, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep); break;
-            case 5: TK.Run<R5, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep); break;
-            case 4: TK.Run<R4, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep); break;
-            case 3: TK.Run<R3, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep); break;
-            case 2: TK.Run<R2, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep); break;
-            default: TK.Run<R1, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep); break;
+            case 6: TK.Run<R6, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 5: TK.Run<R5, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 4: TK.Run<R4, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 3: TK.Run<R3, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 2: TK.Run<R2, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            default: TK.Run<R1, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
         }
     }
 
     /// <summary>A register-tile microkernel as a type: Tile512, Tile512Narrow or Tile256.</summary>
     unsafe interface ITileKernel
     {
-        static abstract void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
+        static abstract void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
             where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout;
     }
 
     unsafe struct Wide512 : ITileKernel
     {
-        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
-            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep);
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
     }
 
     unsafe struct Narrow512 : ITileKernel
     {
-        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
-            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512Narrow<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep);
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512Narrow<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
     }
 
     unsafe struct Wide256 : ITileKernel
     {
-        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
-            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile256<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta, ep);
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile256<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
     }
 
     /// <summary>Row count of a register tile as a type, so each tile height is its own specialised loop.</summary>
@@ -612,7 +622,7 @@ internal static class Gemm
 
     /// <summary>Up to 6×32 tile: 12 zmm accumulators, two B vectors and one broadcast of A per k step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile512<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
+    static unsafe void Tile512<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
         where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -635,12 +645,12 @@ internal static class Gemm
         // JIT spill them inside the k-loop).
         if (cols == 32)
         {
-            Store512(c, c00, c01, alpha, beta, ep, 0);
-            if (TR.Count > 1) Store512(c + ldc, c10, c11, alpha, beta, ep, 1);
-            if (TR.Count > 2) Store512(c + 2 * ldc, c20, c21, alpha, beta, ep, 2);
-            if (TR.Count > 3) Store512(c + 3 * ldc, c30, c31, alpha, beta, ep, 3);
-            if (TR.Count > 4) Store512(c + 4 * ldc, c40, c41, alpha, beta, ep, 4);
-            if (TR.Count > 5) Store512(c + 5 * ldc, c50, c51, alpha, beta, ep, 5);
+            Store512(c, c00, c01, alpha, beta);
+            if (TR.Count > 1) Store512(c + ldc, c10, c11, alpha, beta);
+            if (TR.Count > 2) Store512(c + 2 * ldc, c20, c21, alpha, beta);
+            if (TR.Count > 3) Store512(c + 3 * ldc, c30, c31, alpha, beta);
+            if (TR.Count > 4) Store512(c + 4 * ldc, c40, c41, alpha, beta);
+            if (TR.Count > 5) Store512(c + 5 * ldc, c50, c51, alpha, beta);
             return;
         }
         float* tile = stackalloc float[MR * 32];
@@ -650,12 +660,12 @@ internal static class Gemm
         if (TR.Count > 3) { c30.Store(tile + 3 * 32); c31.Store(tile + 3 * 32 + 16); }
         if (TR.Count > 4) { c40.Store(tile + 4 * 32); c41.Store(tile + 4 * 32 + 16); }
         if (TR.Count > 5) { c50.Store(tile + 5 * 32); c51.Store(tile + 5 * 32 + 16); }
-        StorePartial(c, ldc, tile, 32, TR.Count, cols, alpha, beta, ep);
+        StorePartial(c, ldc, tile, 32, TR.Count, cols, alpha, beta);
     }
 
     /// <summary>Up to 6×16 tile over the first half of a 32-wide B panel, for a last panel of at most 16 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile512Narrow<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
+    static unsafe void Tile512Narrow<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
         where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
@@ -672,12 +682,12 @@ internal static class Gemm
         }
         if (cols == 16)
         {
-            Store512(c, c0, alpha, beta, ep, 0);
-            if (TR.Count > 1) Store512(c + ldc, c1, alpha, beta, ep, 1);
-            if (TR.Count > 2) Store512(c + 2 * ldc, c2, alpha, beta, ep, 2);
-            if (TR.Count > 3) Store512(c + 3 * ldc, c3, alpha, beta, ep, 3);
-            if (TR.Count > 4) Store512(c + 4 * ldc, c4, alpha, beta, ep, 4);
-            if (TR.Count > 5) Store512(c + 5 * ldc, c5, alpha, beta, ep, 5);
+            Store512(c, c0, alpha, beta);
+            if (TR.Count > 1) Store512(c + ldc, c1, alpha, beta);
+            if (TR.Count > 2) Store512(c + 2 * ldc, c2, alpha, beta);
+            if (TR.Count > 3) Store512(c + 3 * ldc, c3, alpha, beta);
+            if (TR.Count > 4) Store512(c + 4 * ldc, c4, alpha, beta);
+            if (TR.Count > 5) Store512(c + 5 * ldc, c5, alpha, beta);
             return;
         }
         float* tile = stackalloc float[MR * 16];
@@ -687,12 +697,11 @@ internal static class Gemm
         if (TR.Count > 3) c3.Store(tile + 3 * 16);
         if (TR.Count > 4) c4.Store(tile + 4 * 16);
         if (TR.Count > 5) c5.Store(tile + 5 * 16);
-        StorePartial(c, ldc, tile, 16, TR.Count, cols, alpha, beta, ep);
+        StorePartial(c, ldc, tile, 16, TR.Count, cols, alpha, beta);
     }
 
-    /// <summary>As <see cref="Store256(float*, Vector256{float}, float, float, in Epilogue, int, int)"/> for 16 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Store512(float* c, Vector512<float> v, float alpha, float beta, in Epilogue ep, int row, int col = 0)
+    static unsafe void Store512(float* c, Vector512<float> v, float alpha, float beta)
     {
         if (alpha != 1) v *= alpha;
         if (beta != 0)
@@ -700,25 +709,25 @@ internal static class Gemm
             if (beta == 1) v += Vector512.Load(c);
             else v = Vector512.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), v);
         }
-        if (ep.Active)
-        {
-            if (ep.ColumnBias != null) v += Vector512.Load(ep.ColumnBias + col);
-            if (ep.RowBias != null) v += Vector512.Create(ep.RowBias[row]);
-            if (ep.Relu) v = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
-        }
         v.Store(c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, float alpha, float beta, in Epilogue ep, int row)
+    static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, float alpha, float beta)
     {
-        Store512(c, v0, alpha, beta, ep, row);
-        Store512(c + 16, v1, alpha, beta, ep, row, 16);
+        if (alpha != 1) { v0 *= alpha; v1 *= alpha; }
+        if (beta != 0)
+        {
+            if (beta == 1) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
+            else { v0 = Vector512.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), v0); v1 = Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), Vector512.Create(beta), v1); }
+        }
+        v0.Store(c);
+        v1.Store(c + 16);
     }
 
     /// <summary>Up to 6×16 tile: 12 ymm accumulators (fits the 16 AVX2 registers with B and A).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile256<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta, in Epilogue ep)
+    static unsafe void Tile256<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
         where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -741,12 +750,12 @@ internal static class Gemm
         // JIT spill them inside the k-loop).
         if (cols == 16)
         {
-            Store256(c, c00, c01, alpha, beta, ep, 0);
-            if (TR.Count > 1) Store256(c + ldc, c10, c11, alpha, beta, ep, 1);
-            if (TR.Count > 2) Store256(c + 2 * ldc, c20, c21, alpha, beta, ep, 2);
-            if (TR.Count > 3) Store256(c + 3 * ldc, c30, c31, alpha, beta, ep, 3);
-            if (TR.Count > 4) Store256(c + 4 * ldc, c40, c41, alpha, beta, ep, 4);
-            if (TR.Count > 5) Store256(c + 5 * ldc, c50, c51, alpha, beta, ep, 5);
+            Store256(c, c00, c01, alpha, beta);
+            if (TR.Count > 1) Store256(c + ldc, c10, c11, alpha, beta);
+            if (TR.Count > 2) Store256(c + 2 * ldc, c20, c21, alpha, beta);
+            if (TR.Count > 3) Store256(c + 3 * ldc, c30, c31, alpha, beta);
+            if (TR.Count > 4) Store256(c + 4 * ldc, c40, c41, alpha, beta);
+            if (TR.Count > 5) Store256(c + 5 * ldc, c50, c51, alpha, beta);
             return;
         }
         float* tile = stackalloc float[MR * 16];
@@ -756,42 +765,25 @@ internal static class Gemm
         if (TR.Count > 3) { c30.Store(tile + 3 * 16); c31.Store(tile + 3 * 16 + 8); }
         if (TR.Count > 4) { c40.Store(tile + 4 * 16); c41.Store(tile + 4 * 16 + 8); }
         if (TR.Count > 5) { c50.Store(tile + 5 * 16); c51.Store(tile + 5 * 16 + 8); }
-        StorePartial(c, ldc, tile, 16, TR.Count, cols, alpha, beta, ep);
+        StorePartial(c, ldc, tile, 16, TR.Count, cols, alpha, beta);
     }
 
-    /// <summary>
-    /// Stores alpha·v + beta·C to C (row <paramref name="row"/>, columns from <paramref name="col"/> of the tile), with
-    /// the epilogue applied in registers when active: + column bias, + row bias, then Relu (as TensorPrimitives.Max(x, 0):
-    /// x &lt;= 0, including -0, gives +0; NaN stays NaN).
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Store256(float* c, Vector256<float> v, float alpha, float beta, in Epilogue ep, int row, int col = 0)
+    static unsafe void Store256(float* c, Vector256<float> v0, Vector256<float> v1, float alpha, float beta)
     {
-        if (alpha != 1) v *= alpha;
+        if (alpha != 1) { v0 *= alpha; v1 *= alpha; }
         if (beta != 0)
         {
-            if (beta == 1) v += Vector256.Load(c);
-            else v = Vector256.FusedMultiplyAdd(Vector256.Load(c), Vector256.Create(beta), v);
+            if (beta == 1) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + 8); }
+            else { v0 = Vector256.FusedMultiplyAdd(Vector256.Load(c), Vector256.Create(beta), v0); v1 = Vector256.FusedMultiplyAdd(Vector256.Load(c + 8), Vector256.Create(beta), v1); }
         }
-        if (ep.Active)
-        {
-            if (ep.ColumnBias != null) v += Vector256.Load(ep.ColumnBias + col);
-            if (ep.RowBias != null) v += Vector256.Create(ep.RowBias[row]);
-            if (ep.Relu) v = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
-        }
-        v.Store(c);
+        v0.Store(c);
+        v1.Store(c + 8);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Store256(float* c, Vector256<float> v0, Vector256<float> v1, float alpha, float beta, in Epilogue ep, int row)
-    {
-        Store256(c, v0, alpha, beta, ep, row);
-        Store256(c + 8, v1, alpha, beta, ep, row, 8);
-    }
-
-    /// <summary>Writes the valid rows × cols corner of a register tile spilled to <paramref name="tile"/>, then the epilogue on it.</summary>
+    /// <summary>Writes the valid rows × cols corner of a register tile spilled to <paramref name="tile"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static unsafe void StorePartial(float* c, int ldc, float* tile, int tileStride, int rows, int cols, float alpha, float beta, in Epilogue ep)
+    static unsafe void StorePartial(float* c, int ldc, float* tile, int tileStride, int rows, int cols, float alpha, float beta)
     {
         for (int r = 0; r < rows; r++, c += ldc, tile += tileStride)
         {
@@ -800,7 +792,6 @@ internal static class Gemm
             else
                 for (int j = 0; j < cols; j++) c[j] = alpha * tile[j] + beta * c[j];
         }
-        if (ep.Active) ApplyEpilogue(c - (long)rows * ldc, ldc, rows, cols, ep);
     }
 
     /// <summary>
