@@ -17,35 +17,37 @@ internal readonly ref struct GemmOperand
     public readonly PackedMatrix? Packed;
     /// <summary>Data is a B operand already in the packed layout (<see cref="Gemm.PackedBLength"/> floats), e.g. written by im2col.</summary>
     public readonly bool PackedInData;
+    /// <summary>For a B operand read in place by rows: row p of B starts at Data[RowOffsets[p]] (see <see cref="Rows"/>).</summary>
+    public readonly ReadOnlySpan<int> RowOffsets;
 
     public GemmOperand(ReadOnlySpan<float> data, int stride, bool transposed)
     {
         Data = data;
         Stride = stride;
         Transposed = transposed;
-        Packed = null;
-        PackedInData = false;
     }
 
-    GemmOperand(ReadOnlySpan<float> packedB)
+    GemmOperand(ReadOnlySpan<float> data, bool packedInData, ReadOnlySpan<int> rowOffsets)
     {
-        Data = packedB;
-        Stride = 0;
-        Transposed = false;
-        Packed = null;
-        PackedInData = true;
+        Data = data;
+        PackedInData = packedInData;
+        RowOffsets = rowOffsets;
     }
 
     /// <summary>A B operand written directly in the packed layout for this multiply's k and n.</summary>
-    public static GemmOperand PackedB(ReadOnlySpan<float> data) => new(data);
+    public static GemmOperand PackedB(ReadOnlySpan<float> data) => new(data, true, default);
+
+    /// <summary>
+    /// A k×n B operand whose row p is the n floats at Data[rowOffsets[p]..], read in place by the microkernel
+    /// without packing (rows may overlap: a convolution's im2col rows are shifted views of a few planes).
+    /// The microkernel reads whole vectors, so Data must hold <see cref="Gemm.RowReadLength"/>(n) floats from
+    /// every row start; the columns past n are computed and dropped.
+    /// </summary>
+    public static GemmOperand Rows(ReadOnlySpan<float> data, ReadOnlySpan<int> rowOffsets) => new(data, false, rowOffsets);
 
     public GemmOperand(PackedMatrix packed)
     {
         Packed = packed;
-        PackedInData = false;
-        Data = default;
-        Stride = 0;
-        Transposed = false;
     }
 }
 
@@ -145,6 +147,9 @@ internal static class Gemm
     /// <summary>Floats of a k×n B operand in the packed layout: for each k-block of KC rows, NR-column panels of that block's rows.</summary>
     public static int PackedBLength(int k, int n) => RoundUp(n, NR) * k;
 
+    /// <summary>Floats the microkernel reads from each row start of a <see cref="GemmOperand.Rows"/> operand: n rounded up to whole panels.</summary>
+    public static int RowReadLength(int n) => RoundUp(n, NR);
+
     /// <summary>Packs op(A), an m×k matrix, for use as the A operand.</summary>
     public static PackedMatrix PackA(ReadOnlySpan<float> a, int stride, bool transposed, int m, int k)
     {
@@ -205,13 +210,14 @@ internal static class Gemm
         var pa = a.Packed;
         var pb = b.Packed;
         int threads = MaxThreads;
-        bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold && m > MC;
+        bool bRows = !b.RowOffsets.IsEmpty;
+        bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold && m > MC && !bRows;
         // A row-major A is read in place: the microkernel broadcasts one element per row and k step, so
         // packing it would only copy it (the copy cost more than it saved for the small k of inference models).
         bool rawA = pa is null && !a.Transposed && !parallel;
         int kcMax = Math.Min(KC, k);
         int aSize = pa is null && !rawA ? Math.Min(RoundUp(m, MR), MC) * kcMax : 0;
-        bool bPre = pb is not null || b.PackedInData;
+        bool bPre = pb is not null || b.PackedInData || bRows;
         int bOuterPadded = pb?.OuterPadded ?? RoundUp(n, NR);
         int bSize = !bPre ? Math.Min(RoundUp(n, NR), NC) * kcMax : 0;
         if (workspace.Length < aSize + bSize)
@@ -223,6 +229,7 @@ internal static class Gemm
         fixed (float* aRaw = a.Data)
         fixed (float* aPackedFixed = pa is null ? default : pa.Data)
         fixed (float* bPackedFixed = pb is null ? b.Data : pb.Data)
+        fixed (int* bRowsBase = b.RowOffsets)
         fixed (float* aBuf = aBuffer)
         fixed (float* bBuf = bBuffer)
         fixed (float* colBias = epilogue.ColumnBias)
@@ -231,7 +238,8 @@ internal static class Gemm
             float* aPackedBase = pa is null ? aPackedFixed : aPackedFixed + pa.Offset;
             float* bPackedBase = pb is null ? bPackedFixed : bPackedFixed + pb.Offset;
             var ep = new Epilogue { ColumnBias = colBias, RowBias = rowBias, Relu = epilogue.Relu, Active = epi && !parallel };
-            int ncStep = !bPre ? NC : RoundUp(n, NR);
+            // Packed blocks of B (or Rows read in place) are NC columns wide so the block the A blocks stream past stays in L2.
+            int ncStep = !bPre || bRows ? NC : RoundUp(n, NR);
             for (int jc = 0; jc < n; jc += ncStep)
             {
                 int ncb = Math.Min(ncStep, n - jc);
@@ -244,6 +252,7 @@ internal static class Gemm
                         PackBBlock(b.Data, b.Stride, b.Transposed, jc, ncb, pc, kcb, bBuffer);
                         bBlock = bBuf;
                     }
+                    else if (bRows) bBlock = bPackedBase + jc;
                     else bBlock = bPackedBase + (long)pc * bOuterPadded + (long)jc * kcb;
                     float blockBeta = pc == 0 ? beta : 1f;
                     var blockEp = pc + kcb >= k ? ep.At(0, jc) : default;
@@ -259,7 +268,9 @@ internal static class Gemm
                         float* cBlock = cBase + (long)ic * ldc + jc;
                         if (rawA)
                         {
-                            MacroKernel<RowMajorA>(mcb, ncb, kcb, alpha, blockBeta, aRaw + (long)ic * a.Stride + pc, a.Stride, bBlock, cBlock, ldc, blockEp.At(ic, 0));
+                            float* aTile = aRaw + (long)ic * a.Stride + pc;
+                            if (bRows) MacroKernel<RowMajorA, RowsB>(mcb, ncb, kcb, alpha, blockBeta, aTile, a.Stride, bBlock, bRowsBase + pc, cBlock, ldc, blockEp.At(ic, 0));
+                            else MacroKernel<RowMajorA, PanelB>(mcb, ncb, kcb, alpha, blockBeta, aTile, a.Stride, bBlock, null, cBlock, ldc, blockEp.At(ic, 0));
                             continue;
                         }
                         float* aBlock;
@@ -269,7 +280,8 @@ internal static class Gemm
                             aBlock = aBuf;
                         }
                         else aBlock = aPackedBase + (long)pc * pa.OuterPadded + (long)ic * kcb;
-                        MacroKernel<PackedA>(mcb, ncb, kcb, alpha, blockBeta, aBlock, 0, bBlock, cBlock, ldc, blockEp.At(ic, 0));
+                        if (bRows) MacroKernel<PackedA, RowsB>(mcb, ncb, kcb, alpha, blockBeta, aBlock, 0, bBlock, bRowsBase + pc, cBlock, ldc, blockEp.At(ic, 0));
+                        else MacroKernel<PackedA, PanelB>(mcb, ncb, kcb, alpha, blockBeta, aBlock, 0, bBlock, null, cBlock, ldc, blockEp.At(ic, 0));
                     }
                 }
             }
@@ -316,6 +328,16 @@ internal static class Gemm
             bool hasRow = ep.RowBias != null;
             var rbv = Vector256.Create(rb);
             int j = 0;
+            // Full-width loads where the microkernel stored full-width vectors, so each load is forwarded from its store.
+            if (Vector512.IsHardwareAccelerated)
+                for (; j <= cols - 16; j += 16)
+                {
+                    var v = Vector512.Load(c + j);
+                    if (cb != null) v += Vector512.Load(cb + j);
+                    if (hasRow) v += Vector512.Create(rb);
+                    if (relu) v = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
+                    v.Store(c + j);
+                }
             for (; j <= cols - 8; j += 8)
             {
                 var v = Vector256.Load(c + j);
@@ -371,11 +393,11 @@ internal static class Gemm
                     rented = ArrayPool<float>.Shared.Rent(RoundUp(mcb, MR) * K);
                     PackABlock(new ReadOnlySpan<float>((float*)ARaw, ALength), AStride, ATransposed, ic, mcb, Pc, K, rented);
                     fixed (float* p = rented)
-                        MacroKernel<PackedA>(mcb, N, K, Alpha, Beta, p, 0, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
+                        MacroKernel<PackedA, PanelB>(mcb, N, K, Alpha, Beta, p, 0, (float*)B, null, (float*)C + (long)ic * Ldc, Ldc);
                     return;
                 }
                 aBlock = (float*)APacked + (long)Pc * Packed.OuterPadded + (long)ic * K;
-                MacroKernel<PackedA>(mcb, N, K, Alpha, Beta, aBlock, 0, (float*)B, (float*)C + (long)ic * Ldc, Ldc);
+                MacroKernel<PackedA, PanelB>(mcb, N, K, Alpha, Beta, aBlock, 0, (float*)B, null, (float*)C + (long)ic * Ldc, Ldc);
             }
             finally
             {
@@ -399,6 +421,13 @@ internal static class Gemm
         else if (b.PackedInData)
         {
             if (b.Data.Length < PackedBLength(k, n)) throw new ArgumentException("packed B is smaller than its shape");
+        }
+        else if (!b.RowOffsets.IsEmpty)
+        {
+            if (b.RowOffsets.Length < k) throw new ArgumentException("B has fewer row offsets than k");
+            int last = b.Data.Length - RowReadLength(n);
+            foreach (int offset in b.RowOffsets[..k])
+                if (offset < 0 || offset > last) throw new ArgumentException($"B row offset {offset} leaves fewer than {RowReadLength(n)} floats");
         }
         else if (RequiredLength(b.Transposed ? n : k, b.Transposed ? k : n, b.Stride) > b.Data.Length)
             throw new ArgumentException("B is smaller than its shape");
@@ -472,60 +501,68 @@ internal static class Gemm
         }
     }
 
-    static unsafe void MacroKernel<TA>(int mc, int nc, int kc, float alpha, float beta, float* a, int lda, float* b, float* c, int ldc, Epilogue ep = default)
-        where TA : struct, IALayout
+    static unsafe void MacroKernel<TA, TB>(int mc, int nc, int kc, float alpha, float beta, float* a, int lda, float* b, int* bRows, float* c, int ldc, Epilogue ep = default)
+        where TA : struct, IALayout where TB : struct, IBLayout
     {
         int nr = NR;
         bool wide = nr == 32;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
-            float* bPanel = b + (long)jr * kc;
+            float* bPanel = TB.Panel(b, jr, kc);
             for (int ir = 0; ir < mc; ir += MR)
             {
                 int rows = Math.Min(MR, mc - ir);
                 float* aPanel = a + TA.PanelOffset(ir, kc, lda);
                 float* cTile = c + (long)ir * ldc + jr;
-                if (wide && cols <= 16)
-                {
-                    // A narrow last panel (e.g. 10 classes): one vector per row, half the FMAs of the full tile.
-                    switch (rows)
-                    {
-                        case 6: Tile512Narrow<R6, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile512Narrow<R5, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile512Narrow<R4, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile512Narrow<R3, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile512Narrow<R2, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile512Narrow<R1, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                    }
-                }
-                else if (wide)
-                {
-                    switch (rows)
-                    {
-                        case 6: Tile512<R6, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile512<R5, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile512<R4, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile512<R3, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile512<R2, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile512<R1, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                    }
-                }
-                else
-                {
-                    switch (rows)
-                    {
-                        case 6: Tile256<R6, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 5: Tile256<R5, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 4: Tile256<R4, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 3: Tile256<R3, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        case 2: Tile256<R2, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                        default: Tile256<R1, TA>(kc, aPanel, lda, bPanel, cTile, ldc, cols, alpha, beta); break;
-                    }
-                }
+                // A narrow last panel (e.g. 10 classes) takes one vector per row: half the FMAs of the full tile.
+                if (wide && cols <= 16) Tile<Narrow512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
+                else if (wide) Tile<Wide512, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
+                else Tile<Wide256, TA, TB>(rows, kc, aPanel, lda, bPanel, bRows, cTile, ldc, cols, alpha, beta);
                 if (ep.Active) ApplyEpilogue(cTile, ldc, rows, cols, ep.At(ir, jr));
             }
         }
+    }
+
+    /// <summary>One register tile of <paramref name="rows"/> (1 to <see cref="MR"/>) rows by the microkernel <typeparamref name="TK"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Tile<TK, TA, TB>(int rows, int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+        where TK : struct, ITileKernel where TA : struct, IALayout where TB : struct, IBLayout
+    {
+        switch (rows)
+        {
+            case 6: TK.Run<R6, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 5: TK.Run<R5, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 4: TK.Run<R4, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 3: TK.Run<R3, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            case 2: TK.Run<R2, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+            default: TK.Run<R1, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta); break;
+        }
+    }
+
+    /// <summary>A register-tile microkernel as a type: Tile512, Tile512Narrow or Tile256.</summary>
+    unsafe interface ITileKernel
+    {
+        static abstract void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout;
+    }
+
+    unsafe struct Wide512 : ITileKernel
+    {
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
+    }
+
+    unsafe struct Narrow512 : ITileKernel
+    {
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile512Narrow<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
+    }
+
+    unsafe struct Wide256 : ITileKernel
+    {
+        public static void Run<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+            where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout => Tile256<TR, TA, TB>(kc, a, lda, b, bRows, c, ldc, cols, alpha, beta);
     }
 
     /// <summary>Row count of a register tile as a type, so each tile height is its own specialised loop.</summary>
@@ -562,18 +599,40 @@ internal static class Gemm
         public static int Step => 1;
     }
 
+    /// <summary>Where the microkernel finds row p of a B panel: packed NR-wide panels, or rows of a <see cref="GemmOperand.Rows"/> operand.</summary>
+    unsafe interface IBLayout
+    {
+        /// <summary>Start of the panel of columns from <paramref name="column"/>.</summary>
+        static abstract float* Panel(float* b, int column, int kc);
+        /// <summary>Row p of a panel; <paramref name="width"/> is the packed panel's row length.</summary>
+        static abstract float* Row(float* panel, int* rows, int p, int width);
+    }
+
+    unsafe struct PanelB : IBLayout
+    {
+        public static float* Panel(float* b, int column, int kc) => b + (long)column * kc;
+        public static float* Row(float* panel, int* rows, int p, int width) => panel + (long)p * width;
+    }
+
+    unsafe struct RowsB : IBLayout
+    {
+        public static float* Panel(float* b, int column, int kc) => b + column;
+        public static float* Row(float* panel, int* rows, int p, int width) => panel + rows[p];
+    }
+
     /// <summary>Up to 6×32 tile: 12 zmm accumulators, two B vectors and one broadcast of A per k step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile512<TR, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, int cols, float alpha, float beta)
-        where TR : struct, IRows where TA : struct, IALayout
+    static unsafe void Tile512<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+        where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int o1 = TA.Row(1, lda), o2 = TA.Row(2, lda), o3 = TA.Row(3, lda), o4 = TA.Row(4, lda), o5 = TA.Row(5, lda);
-        for (int p = 0; p < kc; p++, a += TA.Step, b += 32)
+        for (int p = 0; p < kc; p++, a += TA.Step)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
+            float* bp = TB.Row(b, bRows, p, 32);
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + 16);
             var av = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
             if (TR.Count > 1) { av = Vector512.Create(a[o1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
@@ -606,14 +665,14 @@ internal static class Gemm
 
     /// <summary>Up to 6×16 tile over the first half of a 32-wide B panel, for a last panel of at most 16 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile512Narrow<TR, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, int cols, float alpha, float beta)
-        where TR : struct, IRows where TA : struct, IALayout
+    static unsafe void Tile512Narrow<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+        where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         int o1 = TA.Row(1, lda), o2 = TA.Row(2, lda), o3 = TA.Row(3, lda), o4 = TA.Row(4, lda), o5 = TA.Row(5, lda);
-        for (int p = 0; p < kc; p++, a += TA.Step, b += 32)
+        for (int p = 0; p < kc; p++, a += TA.Step)
         {
-            var b0 = Vector512.Load(b);
+            var b0 = Vector512.Load(TB.Row(b, bRows, p, 32));
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
             if (TR.Count > 1) c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o1]), b0, c1);
             if (TR.Count > 2) c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o2]), b0, c2);
@@ -668,16 +727,17 @@ internal static class Gemm
 
     /// <summary>Up to 6×16 tile: 12 ymm accumulators (fits the 16 AVX2 registers with B and A).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void Tile256<TR, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, int cols, float alpha, float beta)
-        where TR : struct, IRows where TA : struct, IALayout
+    static unsafe void Tile256<TR, TA, TB>(int kc, float* a, int lda, float* b, int* bRows, float* c, int ldc, int cols, float alpha, float beta)
+        where TR : struct, IRows where TA : struct, IALayout where TB : struct, IBLayout
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int o1 = TA.Row(1, lda), o2 = TA.Row(2, lda), o3 = TA.Row(3, lda), o4 = TA.Row(4, lda), o5 = TA.Row(5, lda);
-        for (int p = 0; p < kc; p++, a += TA.Step, b += 16)
+        for (int p = 0; p < kc; p++, a += TA.Step)
         {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
+            float* bp = TB.Row(b, bRows, p, 16);
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + 8);
             var av = Vector256.Create(a[0]);
             c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
             if (TR.Count > 1) { av = Vector256.Create(a[o1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }

@@ -99,9 +99,9 @@ internal static class Im2Col
         }
     }
 
-    /// <summary>Copies a short run (at most a panel) with overlapping vector moves instead of a memmove call.</summary>
+    /// <summary>Copies a short run (a panel piece, an image row) with overlapping vector moves instead of a memmove call.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void CopyShort(float* to, float* from, int count)
+    internal static unsafe void CopyShort(float* to, float* from, int count)
     {
         if (count >= 16)
         {

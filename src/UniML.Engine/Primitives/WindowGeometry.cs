@@ -51,7 +51,7 @@ internal sealed class WindowGeometry
         return g;
     }
 
-    static int[]? ToInts(NodeInfo node, string name)
+    internal static int[]? ToInts(NodeInfo node, string name)
     {
         var values = node.GetInts(name);
         if (values is null) return null;

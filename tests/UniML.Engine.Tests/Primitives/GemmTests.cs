@@ -84,6 +84,44 @@ public class GemmTests
         for (int i = 0; i < y.Length; i++) Assert.Equal(expected[i], y[i], 1e-3f);
     }
 
+    [Theory]
+    [InlineData(6, 784, 25, true)]   // LeNet's first layer: one full row tile, a narrow last panel
+    [InlineData(16, 100, 150, true)] // LeNet's second layer: two k-blocks with AVX-512
+    [InlineData(7, 33, 300, false)]
+    [InlineData(1, 5, 3, false)]
+    [InlineData(13, 70, 9, true)]
+    [InlineData(7, 2100, 20, true)]  // more than one NC block of columns
+    public void RowsOperandMatchesReference(int m, int n, int k, bool packA)
+    {
+        // Overlapping rows at arbitrary offsets of one buffer, as convolution's shifted planes give.
+        var rng = new Random(8);
+        var data = Random(3 * n + 50, 9);
+        var offsets = new int[k];
+        for (int p = 0; p < k; p++) offsets[p] = rng.Next(0, data.Length - Gemm.RowReadLength(n) + 1);
+        var b = new float[k * n];
+        for (int p = 0; p < k; p++)
+            for (int j = 0; j < n; j++) b[p * n + j] = data[offsets[p] + j];
+        var a = Random(m * k, 10);
+        var bias = Random(m, 11);
+        var product = Reference(m, n, k, 1, a, false, b, false, 0, new float[m * n]);
+        var y = new float[m * n];
+        Array.Fill(y, float.NaN);
+        var aOp = packA ? new GemmOperand(Gemm.PackA(a, k, false, m, k)) : new GemmOperand(a, k, false);
+        Gemm.Multiply(m, n, k, 1, aOp, GemmOperand.Rows(data, offsets), 0, y, n, new float[Gemm.WorkspaceSize(m, n, k, packA, true)],
+            new GemmEpilogue(default, bias, relu: true));
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                Assert.Equal(Math.Max(product[i * n + j] + bias[i], 0), y[i * n + j], 1e-4f);
+    }
+
+    [Fact]
+    public void RowsOperandRejectsARowPastTheEnd()
+    {
+        var data = new float[Gemm.RowReadLength(4) + 3];
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(1, 4, 2, 1, new GemmOperand([1f, 1f], 2, false),
+            GemmOperand.Rows(data, [0, 4]), 0, new float[4], 4, new float[Gemm.WorkspaceSize(1, 4, 2, false, true)]));
+    }
+
     [Fact]
     public void EmptyInnerDimensionScalesC()
     {

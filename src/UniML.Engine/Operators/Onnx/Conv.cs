@@ -4,45 +4,38 @@ using UniML.Onnx;
 namespace UniML.Engine.Operators.Onnx;
 
 /// <summary>
-/// Conv (1-D, 2-D, 3-D and beyond; groups, strides, dilations, pads, auto_pad) lowered to GEMM: per image
-/// and group, Y_g[M/g, out] = W_g[M/g, C/g·kernel] · col[C/g·kernel, out], where col is the im2col
-/// expansion of the input (or the input itself for a 1×1, stride-1, unpadded kernel). Constant weights
-/// are packed per group at load.
+/// Conv (1-D, 2-D, 3-D and beyond; groups, strides, dilations, pads, auto_pad) lowered to SGEMM: per image
+/// and group, Y_g[M/g, out] = W_g[M/g, C/g·kernel] · col[C/g·kernel, out], where col is the im2col matrix
+/// of the input. Constant weights are packed per group at load; bias and a fused Relu are applied to each
+/// output tile as the SGEMM stores it. col is never written out when it can be read in place: a 1×1,
+/// stride-1, unpadded kernel reads the image itself, and a kernel with stride 1 in every dimension but the
+/// last reads shifted planes of the image (<see cref="ShiftedPlanes"/>). Other 2-D windows are expanded
+/// straight into the SGEMM's packed layout, the rest by the general im2col.
 /// </summary>
 internal sealed class Conv : Kernel
 {
-    readonly WindowGeometry _window;
-    readonly int _group;
+    readonly ConvGeometry _geometry;
     readonly PackedMatrix[]? _packedWeights;
     bool _relu;
 
     /// <summary>This Conv followed by a Relu applied in the GEMM's epilogue (<see cref="Internals.Fusion"/>).</summary>
-    internal Conv WithRelu() => new(_window, _group, _packedWeights) { _relu = true };
+    internal Conv WithRelu() => new(_geometry, _packedWeights) { _relu = true };
 
-    Conv(WindowGeometry window, int group, PackedMatrix[]? packedWeights)
+    Conv(ConvGeometry geometry, PackedMatrix[]? packedWeights)
     {
-        _window = window;
-        _group = group;
+        _geometry = geometry;
         _packedWeights = packedWeights;
     }
 
     public static Kernel Create(NodeInfo node)
     {
-        var window = WindowGeometry.Parse(node, kernelRequired: false);
-        long group = node.GetInt("group", 1);
-        if (group < 1 || group > int.MaxValue) throw node.Invalid($"group {group} must be positive");
+        var geometry = ConvGeometry.Parse(node);
         if (node.InputTypes[0] is { } t && t != ElementType.Float)
             throw node.Unsupported($"Conv of {ElementTypeInfo.OnnxName(t)} is not implemented (float only)");
-        PackedMatrix[]? packed = null;
-        if (node.ConstantInput(1) is { Type: ElementType.Float } w && w.Rank >= 3 && w.Shape[0] % group == 0)
-        {
-            int g = (int)group, mg = w.Shape[0] / g, kdim = w.Length / Math.Max(w.Shape[0], 1);
-            packed = new PackedMatrix[g];
-            for (int i = 0; i < g; i++)
-                packed[i] = Gemm.PackA(w.Span<float>().Slice(i * mg * kdim, mg * kdim), kdim, false, mg, kdim);
-        }
-        return new Conv(window, (int)group, packed);
+        return new Conv(geometry, geometry.PackWeights(node, transposed: false));
     }
+
+    enum Lowering { Pointwise, Shifted, Packed2D, General }
 
     public override void Run(KernelContext context)
     {
@@ -51,77 +44,65 @@ internal sealed class Conv : Kernel
         var b = context.OptionalInput(2);
         if (x.Type != ElementType.Float || w.Type != ElementType.Float)
             throw new InferenceException($"Conv supports float tensors, got {x.TypeName} and {w.TypeName}");
-        int r = x.Rank - 2;
-        if (r < 1 || w.Rank != x.Rank)
-            throw new InferenceException($"Conv needs X of rank 3 or more and W of the same rank, got {x.ShapeString} and {w.ShapeString}");
-        int batch = x.Shape[0], channels = x.Shape[1], m = w.Shape[0];
-        int g = _group;
-        if (channels != w.Shape[1] * g || m % g != 0)
-            throw new InferenceException($"Conv channels do not match: X {x.ShapeString}, W {w.ShapeString}, group {g}");
-        var kernel = w.Shape[2..];
-        if (_window.KernelShape is { } ks && !ks.AsSpan().SequenceEqual(kernel))
-            throw new InferenceException($"Conv kernel_shape {Tensor.ShapeText(ks)} does not match W {w.ShapeString}");
-        if (b is not null && b.Length != m)
-            throw new InferenceException($"Conv bias has {b.Length} values for {m} output channels");
-
-        Span<int> outDims = stackalloc int[r];
-        Span<int> padBegin = stackalloc int[r];
-        Span<int> padEnd = stackalloc int[r];
-        Span<int> strides = stackalloc int[r];
-        Span<int> dilations = stackalloc int[r];
-        _window.Resolve(x.Shape[2..], kernel, outDims, padBegin, padEnd);
-        bool pointwise = true;
-        int kVol = 1, outVol = 1, inVol = 1;
-        for (int i = 0; i < r; i++)
-        {
-            strides[i] = _window.Stride(i);
-            dilations[i] = _window.Dilation(i);
-            kVol *= kernel[i];
-            outVol *= outDims[i];
-            inVol *= x.Shape[2 + i];
-            if (kernel[i] != 1 || strides[i] != 1 || padBegin[i] != 0 || padEnd[i] != 0) pointwise = false;
-        }
+        Span<int> storage = stackalloc int[ConvGeometry.StorageLength(x.Rank)];
+        var s = _geometry.Resolve(x.Shape, w.Shape, storage);
+        if (b is not null && b.Length != s.Filters)
+            throw new InferenceException($"Conv bias has {b.Length} values for {s.Filters} output channels");
         Span<int> yShape = stackalloc int[x.Rank];
-        yShape[0] = batch;
-        yShape[1] = m;
-        outDims.CopyTo(yShape[2..]);
+        s.OutputShape(yShape);
         var y = context.Output(0, ElementType.Float, yShape);
         var yv = y.Span<float>();
         if (yv.Length == 0) return;
 
-        int cg = channels / g, mg = m / g, kdim = cg * kVol;
+        int g = s.Group, cg = s.ChannelsPerGroup, mg = s.FiltersPerGroup, kdim = cg * s.KernelVolume;
+        int inVol = s.InputVolume, outVol = s.OutputVolume;
         var packed = _packedWeights is not null && _packedWeights[0].Outer == mg && _packedWeights[0].K == kdim ? _packedWeights : null;
-        var ws = context.Scratch<float>(Gemm.WorkspaceSize(mg, outVol, kdim, packed is not null, false), 0);
-        // 2-D windows are expanded straight into the SGEMM's packed layout.
-        bool packedCol = !pointwise && r == 2;
-        var col = pointwise ? default : context.Scratch<float>(packedCol ? Gemm.PackedBLength(kdim, outVol) : kdim * outVol, 1);
+        var lowering = s.IsPointwise ? Lowering.Pointwise : ShiftedPlanes.Applies(s) ? Lowering.Shifted : s.Rank == 2 ? Lowering.Packed2D : Lowering.General;
+        Span<int> planeStorage = stackalloc int[s.Rank];
+        var planes = lowering == Lowering.Shifted ? new ShiftedPlanes(s, cg, planeStorage) : default;
+        var ws = context.Scratch<float>(Gemm.WorkspaceSize(mg, outVol, kdim, packed is not null, lowering is Lowering.Shifted or Lowering.Packed2D), 0);
+        var col = lowering switch
+        {
+            Lowering.Shifted => context.Scratch<float>(planes.Length, 1),
+            Lowering.Packed2D => context.Scratch<float>(Gemm.PackedBLength(kdim, outVol), 1),
+            Lowering.General => context.Scratch<float>(kdim * outVol, 1),
+            _ => default,
+        };
+        var rowOffsets = lowering == Lowering.Shifted ? context.Scratch<int>(kdim, 2) : default;
+        if (lowering == Lowering.Shifted) planes.RowOffsets(rowOffsets);
         var xv = x.Span<float>();
         var wv = w.Span<float>();
         var bias = b is null ? default : b.Span<float>();
-        for (int n = 0; n < batch; n++)
+        for (int n = 0; n < s.Batch; n++)
         {
             for (int gi = 0; gi < g; gi++)
             {
-                var image = xv.Slice((n * channels + gi * cg) * inVol, cg * inVol);
-                var yg = yv.Slice((n * m + gi * mg) * outVol, mg * outVol);
+                var image = xv.Slice((n * s.Channels + gi * cg) * inVol, cg * inVol);
+                var yg = yv.Slice((n * s.Filters + gi * mg) * outVol, mg * outVol);
                 // Bias (per output channel = row of the product) and a fused Relu are applied to each tile as it is stored.
                 var epilogue = new GemmEpilogue(default, b is null ? default : bias.Slice(gi * mg, mg), _relu);
-                var aOperand = packed is not null ? new GemmOperand(packed[gi]) : new GemmOperand(wv.Slice(gi * mg * kdim, mg * kdim), kdim, false);
-                if (packedCol)
+                var a = packed is not null ? new GemmOperand(packed[gi]) : new GemmOperand(wv.Slice(gi * mg * kdim, mg * kdim), kdim, false);
+                switch (lowering)
                 {
-                    Im2Col.ExpandPacked2D(image, x.Shape[2], x.Shape[3], cg, kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1],
-                        padBegin[0], padBegin[1], outDims[0], outDims[1], col);
-                    Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, GemmOperand.PackedB(col), 0f, yg, outVol, ws, epilogue);
-                    continue;
+                    case Lowering.Pointwise:
+                        Gemm.Multiply(mg, outVol, kdim, 1f, a, new GemmOperand(image, outVol, false), 0f, yg, outVol, ws, epilogue);
+                        break;
+                    case Lowering.Shifted:
+                        planes.Expand(image, col);
+                        for (int block = 0; block < planes.Blocks; block++)
+                            Gemm.Multiply(mg, planes.Columns, kdim, 1f, a, GemmOperand.Rows(col[planes.BlockOffset(block)..], rowOffsets), 0f,
+                                yg[(block * planes.Columns)..], outVol, ws, epilogue);
+                        break;
+                    case Lowering.Packed2D:
+                        Im2Col.ExpandPacked2D(image, s.Input[0], s.Input[1], cg, s.Kernel[0], s.Kernel[1], s.Strides[0], s.Strides[1],
+                            s.Dilations[0], s.Dilations[1], s.PadBegin[0], s.PadBegin[1], s.Output[0], s.Output[1], col);
+                        Gemm.Multiply(mg, outVol, kdim, 1f, a, GemmOperand.PackedB(col), 0f, yg, outVol, ws, epilogue);
+                        break;
+                    default:
+                        Im2Col.Expand(image, s.Input, cg, s.Kernel, s.Strides, s.Dilations, s.PadBegin, s.Output, col);
+                        Gemm.Multiply(mg, outVol, kdim, 1f, a, new GemmOperand(col, outVol, false), 0f, yg, outVol, ws, epilogue);
+                        break;
                 }
-                ReadOnlySpan<float> bMatrix;
-                if (pointwise) bMatrix = image;
-                else
-                {
-                    Im2Col.Expand(image, x.Shape[2..], cg, kernel, strides, dilations, padBegin, outDims, col);
-                    bMatrix = col;
-                }
-                Gemm.Multiply(mg, outVol, kdim, 1f, aOperand, new GemmOperand(bMatrix, outVol, false), 0f, yg, outVol, ws, epilogue);
             }
         }
     }

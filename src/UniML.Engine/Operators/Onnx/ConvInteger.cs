@@ -12,14 +12,12 @@ namespace UniML.Engine.Operators.Onnx;
 /// </summary>
 internal sealed class ConvInteger : Kernel
 {
-    readonly WindowGeometry _window;
-    readonly int _group;
+    readonly ConvGeometry _geometry;
     readonly bool _quantizedOutput;
 
-    ConvInteger(WindowGeometry window, int group, bool quantized)
+    ConvInteger(ConvGeometry geometry, bool quantized)
     {
-        _window = window;
-        _group = group;
+        _geometry = geometry;
         _quantizedOutput = quantized;
     }
 
@@ -30,10 +28,7 @@ internal sealed class ConvInteger : Kernel
     static Kernel Make(NodeInfo node, bool quantized)
     {
         if (quantized) CheckTypes(node, 0, 3, 7); else CheckTypes(node, 0, 1);
-        var window = WindowGeometry.Parse(node, kernelRequired: false);
-        long group = node.GetInt("group", 1);
-        if (group < 1 || group > int.MaxValue) throw node.Invalid($"group {group} must be positive");
-        return new ConvInteger(window, (int)group, quantized);
+        return new ConvInteger(ConvGeometry.Parse(node), quantized);
     }
 
     static void CheckTypes(NodeInfo node, params int[] inputs)
@@ -54,39 +49,19 @@ internal sealed class ConvInteger : Kernel
         var wZero = context.OptionalInput(q ? 5 : 3);
         if (x.Type is not (ElementType.UInt8 or ElementType.Int8) || w.Type is not (ElementType.UInt8 or ElementType.Int8))
             throw new InferenceException($"integer convolution needs uint8/int8 x and w, got {x.TypeName} and {w.TypeName}");
-        int r = x.Rank - 2;
-        if (r < 1 || w.Rank != x.Rank)
-            throw new InferenceException($"X {x.ShapeString} and W {w.ShapeString} must have the same rank, 3 or more");
-        int batch = x.Shape[0], channels = x.Shape[1], m = w.Shape[0], g = _group;
-        if (channels != w.Shape[1] * g || m % g != 0)
-            throw new InferenceException($"channels do not match: X {x.ShapeString}, W {w.ShapeString}, group {g}");
+        Span<int> storage = stackalloc int[ConvGeometry.StorageLength(x.Rank)];
+        var s = _geometry.Resolve(x.Shape, w.Shape, storage);
+        int batch = s.Batch, channels = s.Channels, m = s.Filters, g = s.Group;
         if (wZero is not null && wZero.Length != 1 && wZero.Length != m)
             throw new InferenceException($"w_zero_point {wZero.ShapeString} must be a scalar or have {m} values");
-        var kernel = w.Shape[2..];
-        Span<int> outDims = stackalloc int[r];
-        Span<int> padBegin = stackalloc int[r];
-        Span<int> padEnd = stackalloc int[r];
-        Span<int> strides = stackalloc int[r];
-        Span<int> dilations = stackalloc int[r];
-        _window.Resolve(x.Shape[2..], kernel, outDims, padBegin, padEnd);
-        int kVol = 1, outVol = 1, inVol = 1;
-        for (int i = 0; i < r; i++)
-        {
-            strides[i] = _window.Stride(i);
-            dilations[i] = _window.Dilation(i);
-            kVol *= kernel[i];
-            outVol *= outDims[i];
-            inVol *= x.Shape[2 + i];
-        }
+        int outVol = s.OutputVolume, inVol = s.InputVolume;
         Span<int> yShape = stackalloc int[x.Rank];
-        yShape[0] = batch;
-        yShape[1] = m;
-        outDims.CopyTo(yShape[2..]);
+        s.OutputShape(yShape);
         Tensor? yZero = q ? context.OptionalInput(7) : null;
         var y = context.Output(0, q ? yZero?.Type ?? ElementType.UInt8 : ElementType.Int32, yShape);
         if (y.Length == 0) return;
 
-        int cg = channels / g, mg = m / g, kdim = cg * kVol;
+        int cg = s.ChannelsPerGroup, mg = s.FiltersPerGroup, kdim = cg * s.KernelVolume;
         var image = context.Scratch<int>(cg * inVol, 0);
         var col = context.Scratch<int>(kdim * outVol, 1);
         var acc = context.Scratch<int>(mg * outVol, 2);
@@ -97,7 +72,7 @@ internal sealed class ConvInteger : Kernel
             {
                 int xBase = (n * channels + gi * cg) * inVol;
                 for (int i = 0; i < image.Length; i++) image[i] = At(x, xBase + i) - xz;
-                Im2Col.Expand<int>(image, x.Shape[2..], cg, kernel, strides, dilations, padBegin, outDims, col);
+                Im2Col.Expand<int>(image, s.Input, cg, s.Kernel, s.Strides, s.Dilations, s.PadBegin, s.Output, col);
                 acc.Clear();
                 for (int oc = 0; oc < mg; oc++)
                 {

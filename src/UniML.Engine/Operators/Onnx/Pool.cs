@@ -155,7 +155,8 @@ internal sealed class Pool : Kernel
 
     /// <summary>
     /// 2×2 windows (LeNet-style pooling) without per-window slices: the four values are compared in the same
-    /// order as the general loop (row by row), with the same rule (a larger value or the first NaN wins).
+    /// order as the general loop (row by row), with the same rule (a larger value or the first NaN wins);
+    /// vectorised for column stride 2 (<see cref="WindowMax"/>).
     /// </summary>
     static unsafe void MaxPlanes2x2(ReadOnlySpan<float> x, Span<float> y, int planes, int inVol, int width, int strideH, int strideW, int outH, int outW)
     {
@@ -172,20 +173,23 @@ internal sealed class Pool : Kernel
                 {
                     float* r0 = src + (long)oy * strideH * width;
                     float* r1 = r0 + width;
+                    if (strideW == 2)
+                    {
+                        WindowMax.Pairs2x2(r0, r1, dst, outW);
+                        dst += outW;
+                        continue;
+                    }
                     for (int ox = 0; ox < outW; ox++, r0 += strideW, r1 += strideW)
                     {
                         float best = r0[0];
-                        best = Better(best, r0[1]);
-                        best = Better(best, r1[0]);
-                        best = Better(best, r1[1]);
+                        best = WindowMax.Better(best, r0[1]);
+                        best = WindowMax.Better(best, r1[0]);
+                        best = WindowMax.Better(best, r1[1]);
                         *dst++ = best;
                     }
                 }
             }
         }
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        static float Better(float best, float v) => v > best || (float.IsNaN(v) && !float.IsNaN(best)) ? v : best;
     }
 
     /// <summary>Per output position: its window's in-image offsets (a row of Stride ints), their count, and the padded count.</summary>
