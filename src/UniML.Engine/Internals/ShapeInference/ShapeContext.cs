@@ -98,6 +98,8 @@ internal sealed class ShapeContext
 
     public long[]? Ints(string name) => Attribute(name) is { } a ? a.Ints.ToArray() : null;
 
+    public float[]? Floats(string name) => Attribute(name) is { } a ? a.Floats.ToArray() : null;
+
     public float Float(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
 
     public string String(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;

@@ -27,6 +27,8 @@ internal static class ShapeRules
         Add("", TensorShapes.Rules());
         Add("", SequenceShapes.Rules());
         Add("", RandomShapes.Rules());
+        Add("", QuantizationShapes.Rules());
+        Add("", RecurrentShapes.Rules());
         Add(OperatorRegistry.Ml, OnnxMlShapes.Rules());
         return table;
     }
