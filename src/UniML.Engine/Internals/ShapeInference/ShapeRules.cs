@@ -29,6 +29,7 @@ internal static class ShapeRules
         Add("", RandomShapes.Rules());
         Add("", QuantizationShapes.Rules());
         Add("", RecurrentShapes.Rules());
+        Add("", ControlFlowShapes.Rules());
         Add(OperatorRegistry.Ml, OnnxMlShapes.Rules());
         return table;
     }
