@@ -1,11 +1,10 @@
 using UniML.Onnx;
+using static UniML.Engine.Tests.ShapeInference.ShapeTestModel;
 
 namespace UniML.Engine.Tests.ShapeInference;
 
 public class NeuralNetShapesTests
 {
-    static Tensor Weights(params int[] shape) => Tensor.Create(ElementType.Float, shape);
-
     [Fact]
     public void MatMulBroadcastsBatchDimsAndDropsPromotedOnes()
     {
