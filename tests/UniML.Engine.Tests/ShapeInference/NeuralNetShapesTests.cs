@@ -128,6 +128,10 @@ public class NeuralNetShapesTests
         g = new GraphBuilder(10).In("x", ElementType.Float, "N", 3, 5, 7).Initializer("scales", Floats(1, 1, 2, 2));
         g.Node("Resize", ["x", "scales"], ["y"]);
         Assert.Equal("tensor(float) [N,3,10,14]", g.Infer());
+
+        g = new GraphBuilder(7).In("x", ElementType.Float, "N", 3, 5, 7);
+        g.Node("Upsample", ["x"], ["y"]).Attr("scales", new[] { 1f, 1f, 2f, 3f });
+        Assert.Equal("tensor(float) [N,3,10,21]", g.Infer());
     }
 
     [Fact]

@@ -192,6 +192,14 @@ public class ShapeArithmeticTests
         g.Node("OneHot", ["i", "depth", "v"], ["y"]).Attr("axis", 0L);
         Assert.Equal("tensor(int64) [4,N,3]", g.Infer());
 
+        // A depth computed from a shape is that dim, symbolic or not.
+        g = new GraphBuilder(13).In("i", ElementType.Int64, "N").In("x", ElementType.Float, "C", 4).Initializer("zero", Tensor.Scalar(0L))
+            .Initializer("v", Tensor.FromArray(new[] { 0f, 1f }, [2]));
+        g.Node("Shape", ["x"], ["s"]);
+        g.Node("Gather", ["s", "zero"], ["depth"]);
+        g.Node("OneHot", ["i", "depth", "v"], ["y"]);
+        Assert.Equal("tensor(float) [N,C]", g.Infer());
+
         // A depth known only at run time stays unknown.
         g = new GraphBuilder(11).In("i", ElementType.Int64, "N", 3).In("depth", ElementType.Int64).Initializer("v", Tensor.FromArray(new[] { 0f, 1f }, [2]));
         g.Node("OneHot", ["i", "depth", "v"], ["y"]).Attr("axis", 1L);
