@@ -18,6 +18,8 @@ internal sealed class GraphCompiler
     readonly List<OperatorId> _unsupported = new();
     readonly List<string> _reasons = new();
     ShapeInferencePass? _shapes; // the innermost graph being compiled (subgraphs compile inside their node's kernel factory)
+    // Each compiled subgraph's inferred output types, for the shape rules of If, Loop and Scan (which run after their kernel factory).
+    readonly Dictionary<GraphProto, InferredType[]> _subgraphOutputs = new(ReferenceEqualityComparer.Instance);
     int _freshDims;
 
     public GraphCompiler(IReadOnlyDictionary<string, int> opsets, string? baseDirectory, string modelName)
@@ -56,7 +58,7 @@ internal sealed class GraphCompiler
     CompiledGraph CompileScope(GraphProto graph, IReadOnlyList<string> formalInputs, IReadOnlyList<string> captured, ShapeInferencePass? outerShapes)
     {
         var ids = new Dictionary<string, int>();
-        var shapes = _shapes = new ShapeInferencePass(graph, ids, outerShapes, FreshDim, _modelName);
+        var shapes = _shapes = new ShapeInferencePass(graph, ids, outerShapes, FreshDim, _modelName, g => _subgraphOutputs.GetValueOrDefault(g));
         var declaredInputs = new Dictionary<string, TypeProto>();
         foreach (var vi in graph.Input)
             if (vi.Type is not null) declaredInputs.TryAdd(vi.Name, vi.Type);
@@ -250,8 +252,12 @@ internal sealed class GraphCompiler
         _reasons.Add(reason);
     }
 
-    CompiledGraph CompileSubgraph(GraphProto graph, IReadOnlyList<string> formalInputs, IReadOnlyList<string> captured) =>
-        Compile(graph, formalInputs, captured);
+    CompiledGraph CompileSubgraph(GraphProto graph, IReadOnlyList<string> formalInputs, IReadOnlyList<string> captured)
+    {
+        var compiled = Compile(graph, formalInputs, captured);
+        _subgraphOutputs[graph] = Array.ConvertAll(compiled.OutputIds, id => compiled.ValueTypes[id]);
+        return compiled;
+    }
 
     static bool HasSubgraph(NodeProto node) => node.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0);
 

@@ -1,11 +1,10 @@
 using UniML.Onnx;
+using static UniML.Engine.Tests.ShapeInference.ShapeTestModel;
 
 namespace UniML.Engine.Tests.ShapeInference;
 
 public class NeuralNetShapesTests
 {
-    static Tensor Weights(params int[] shape) => Tensor.Create(ElementType.Float, shape);
-
     [Fact]
     public void MatMulBroadcastsBatchDimsAndDropsPromotedOnes()
     {
@@ -107,5 +106,74 @@ public class NeuralNetShapesTests
         var session = g.Output("y").Output("mean").Build();
         Assert.Equal("tensor(float) [N,3,5]", session.TypeOf("y"));
         Assert.EndsWith("[N,3,1]", session.TypeOf("mean"));
+    }
+
+    static Tensor Floats(params float[] values) => Tensor.FromArray(values, [values.Length]);
+
+    [Fact]
+    public void ResizeFromConstantScalesOrSizes()
+    {
+        var g = new GraphBuilder(13).In("x", ElementType.Float, "N", 3, 5, 7).Initializer("scales", Floats(1, 1, 2, 1.5f));
+        g.Node("Resize", ["x", "", "scales"], ["y"]);
+        Assert.Equal("tensor(float) [N,3,10,10]", g.Infer()); // floor(7 · 1.5) = 10
+
+        g = new GraphBuilder(13).In("x", ElementType.Float, "N", 3, 5, 7).Ints("sizes", 1, 3, 8, 9);
+        g.Node("Resize", ["x", "", "", "sizes"], ["y"]);
+        Assert.Equal("tensor(float) [1,3,8,9]", g.Infer());
+
+        g = new GraphBuilder(18).In("x", ElementType.Float, "N", 3, 10, 20).Ints("sizes", 5, 5);
+        g.Node("Resize", ["x", "", "", "sizes"], ["y"]).Attr("axes", new long[] { 2, 3 }).Attr("keep_aspect_ratio_policy", "not_larger");
+        Assert.Equal("tensor(float) [N,3,3,5]", g.Infer()); // one scale, min(5/10, 5/20) = 0.25: 2.5 rounds to 3
+
+        g = new GraphBuilder(10).In("x", ElementType.Float, "N", 3, 5, 7).Initializer("scales", Floats(1, 1, 2, 2));
+        g.Node("Resize", ["x", "scales"], ["y"]);
+        Assert.Equal("tensor(float) [N,3,10,14]", g.Infer());
+
+        g = new GraphBuilder(7).In("x", ElementType.Float, "N", 3, 5, 7);
+        g.Node("Upsample", ["x"], ["y"]).Attr("scales", new[] { 1f, 1f, 2f, 3f });
+        Assert.Equal("tensor(float) [N,3,10,21]", g.Infer());
+    }
+
+    [Fact]
+    public void ResizeWithRunTimeScalesOrSizesStaysUnknown()
+    {
+        var g = new GraphBuilder(13).In("x", ElementType.Float, "N", 3, 5, 7).In("scales", ElementType.Float, 4);
+        g.Node("Resize", ["x", "", "scales"], ["y"]);
+        Assert.Equal("tensor(float) [?,?,?,?]", g.Infer());
+
+        g = new GraphBuilder(13).In("x", ElementType.Float, "N", 3, 5, 7).In("sizes", ElementType.Int64, 4);
+        g.Node("Resize", ["x", "", "", "sizes"], ["y"]);
+        Assert.Equal("tensor(float) [?,?,?,?]", g.Infer());
+
+        // A symbolic dim scaled by anything but 1 is a new unknown.
+        g = new GraphBuilder(13).In("x", ElementType.Float, "N", 3, "H", 7).Initializer("scales", Floats(1, 1, 2, 1));
+        g.Node("Resize", ["x", "", "scales"], ["y"]);
+        Assert.Equal("tensor(float) [N,3,?,7]", g.Infer());
+    }
+
+    [Fact]
+    public void EinsumExplicitImplicitAndEllipsis()
+    {
+        var g = new GraphBuilder(12).In("a", ElementType.Float, "B", 3, 4).In("b", ElementType.Float, "B", 4, 5);
+        g.Node("Einsum", ["a", "b"], ["y"]).Attr("equation", "bij,bjk->bik");
+        Assert.Equal("tensor(float) [B,3,5]", g.Infer());
+
+        g = new GraphBuilder(12).In("a", ElementType.Float, 3, 4).In("b", ElementType.Float, 4, 5);
+        g.Node("Einsum", ["a", "b"], ["y"]).Attr("equation", "ij,jk");
+        Assert.Equal("tensor(float) [3,5]", g.Infer());
+
+        g = new GraphBuilder(12).In("a", ElementType.Float, "N", 2, 3, 4).In("b", ElementType.Float, 1, 4);
+        g.Node("Einsum", ["a", "b"], ["y"]).Attr("equation", "...ij,...jk->...ik");
+        Assert.Equal("tensor(float) [N,2,3,4]", g.Infer());
+
+        g = new GraphBuilder(12).In("a", ElementType.Float, 4, 4);
+        g.Node("Einsum", ["a"], ["y"]).Attr("equation", "ii->i");
+        Assert.Equal("tensor(float) [4]", g.Infer());
+
+        // An operand of unknown rank leaves the rank unknown.
+        g = new GraphBuilder(12).In("a", ElementType.Float, 3, 4);
+        g.Graph.Input.Add(new UniML.Onnx.Protos.ValueInfoProto { Name = "b", Type = new UniML.Onnx.Protos.TypeProto { TensorType = new() { ElemType = (int)ElementType.Float } } });
+        g.Node("Einsum", ["a", "b"], ["y"]).Attr("equation", "ij,...->i");
+        Assert.Equal("tensor(float) ?", g.Infer());
     }
 }

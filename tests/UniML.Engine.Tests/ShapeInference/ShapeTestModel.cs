@@ -21,6 +21,9 @@ internal static class ShapeTestModel
         return g;
     }
 
+    /// <summary>A float tensor of zeros, for weights whose values do not matter to a shape.</summary>
+    public static Tensor Weights(params int[] shape) => Tensor.Create(ElementType.Float, shape);
+
     public static GraphBuilder Ints(this GraphBuilder g, string name, params long[] values) =>
         g.Initializer(name, Tensor.FromArray(values, [values.Length]));
 

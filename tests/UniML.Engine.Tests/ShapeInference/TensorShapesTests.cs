@@ -169,4 +169,40 @@ public class ShapeArithmeticTests
         g.Node("Reshape", ["x", "target"], ["y"]);
         Assert.Equal("tensor(float) [B,S,32]", g.Infer());
     }
+
+    [Fact]
+    public void ScattersKeepTheDataShape()
+    {
+        foreach (var op in (string[])["ScatterElements", "ScatterND"])
+        {
+            var g = new GraphBuilder(13).In("data", ElementType.Float, "N", 4).In("i", ElementType.Int64, "K", 1).In("u", ElementType.Float, "K");
+            g.Node(op, ["data", "i", "u"], ["y"]);
+            Assert.Equal("tensor(float) [N,4]", g.Infer());
+        }
+    }
+
+    [Fact]
+    public void OneHotInsertsTheDepthAxis()
+    {
+        var g = new GraphBuilder(11).In("i", ElementType.Int64, "N", 3).Initializer("depth", Tensor.Scalar(10L)).Initializer("v", Tensor.FromArray(new[] { 0f, 1f }, [2]));
+        g.Node("OneHot", ["i", "depth", "v"], ["y"]);
+        Assert.Equal("tensor(float) [N,3,10]", g.Infer());
+
+        g = new GraphBuilder(11).In("i", ElementType.Int64, "N", 3).Initializer("depth", Tensor.Scalar(4.0f)).Initializer("v", Tensor.FromArray(new[] { 0L, 1L }, [2]));
+        g.Node("OneHot", ["i", "depth", "v"], ["y"]).Attr("axis", 0L);
+        Assert.Equal("tensor(int64) [4,N,3]", g.Infer());
+
+        // A depth computed from a shape is that dim, symbolic or not.
+        g = new GraphBuilder(13).In("i", ElementType.Int64, "N").In("x", ElementType.Float, "C", 4).Initializer("zero", Tensor.Scalar(0L))
+            .Initializer("v", Tensor.FromArray(new[] { 0f, 1f }, [2]));
+        g.Node("Shape", ["x"], ["s"]);
+        g.Node("Gather", ["s", "zero"], ["depth"]);
+        g.Node("OneHot", ["i", "depth", "v"], ["y"]);
+        Assert.Equal("tensor(float) [N,C]", g.Infer());
+
+        // A depth known only at run time stays unknown.
+        g = new GraphBuilder(11).In("i", ElementType.Int64, "N", 3).In("depth", ElementType.Int64).Initializer("v", Tensor.FromArray(new[] { 0f, 1f }, [2]));
+        g.Node("OneHot", ["i", "depth", "v"], ["y"]).Attr("axis", 1L);
+        Assert.Equal("tensor(float) [N,?,3]", g.Infer());
+    }
 }

@@ -16,9 +16,11 @@ internal sealed class ShapeContext
     readonly InferredType[] _inputs;
     readonly Func<Dim> _fresh;
     readonly string _modelName;
+    readonly Func<GraphProto, InferredType[]?> _subgraphOutputs;
 
-    public ShapeContext(NodeProto node, int opset, InferredType[] inputs, Func<Dim> fresh, string modelName)
+    public ShapeContext(NodeProto node, int opset, InferredType[] inputs, Func<Dim> fresh, string modelName, Func<GraphProto, InferredType[]?> subgraphOutputs)
     {
+        _subgraphOutputs = subgraphOutputs;
         Node = node;
         Opset = opset;
         _inputs = inputs;
@@ -98,6 +100,8 @@ internal sealed class ShapeContext
 
     public long[]? Ints(string name) => Attribute(name) is { } a ? a.Ints.ToArray() : null;
 
+    public float[]? Floats(string name) => Attribute(name) is { } a ? a.Floats.ToArray() : null;
+
     public float Float(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
 
     public string String(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
@@ -109,6 +113,9 @@ internal sealed class ShapeContext
     public int IntsCount(string name) => Attribute(name)?.Ints.Count ?? 0;
 
     public TensorProto? TensorAttribute(string name) => Attribute(name)?.T;
+
+    /// <summary>The inferred output types of the subgraph in attribute <paramref name="name"/>; null when it was not compiled (no kernel).</summary>
+    public InferredType[]? SubgraphOutputs(string name) => Attribute(name)?.G is { } g ? _subgraphOutputs(g) : null;
 
     /// <summary>Normalises an axis against a known rank; null when out of range (the kernel reports that).</summary>
     public static int? Axis(long axis, int rank)

@@ -15,12 +15,16 @@ internal sealed class ShapeInferencePass
     readonly string _modelName;
     readonly ShapeInferencePass? _outer;
     readonly Func<Dim> _fresh;
+    readonly Func<GraphProto, InferredType[]?> _subgraphOutputs;
     readonly IReadOnlyDictionary<string, int> _ids;
     readonly Dictionary<string, TypeProto> _declared = new();
     readonly List<InferredType> _types = new();
 
-    public ShapeInferencePass(GraphProto graph, IReadOnlyDictionary<string, int> ids, ShapeInferencePass? outer, Func<Dim> fresh, string modelName)
+    /// <param name="subgraphOutputs">The inferred output types of a subgraph already compiled, else null.</param>
+    public ShapeInferencePass(GraphProto graph, IReadOnlyDictionary<string, int> ids, ShapeInferencePass? outer, Func<Dim> fresh, string modelName,
+        Func<GraphProto, InferredType[]?> subgraphOutputs)
     {
+        _subgraphOutputs = subgraphOutputs;
         _ids = ids;
         _outer = outer;
         _fresh = fresh;
@@ -58,7 +62,7 @@ internal sealed class ShapeInferencePass
         var inputs = new InferredType[node.Input.Count];
         for (int i = 0; i < inputs.Length; i++)
             inputs[i] = node.Input[i].Length == 0 ? InferredType.Unknown : TypeOf(node.Input[i]);
-        var context = new ShapeContext(node, opset, inputs, _fresh, _modelName);
+        var context = new ShapeContext(node, opset, inputs, _fresh, _modelName, _subgraphOutputs);
         if (ShapeRules.Find(domain, node.OpType) is { } rule)
         {
             try { rule(context); }

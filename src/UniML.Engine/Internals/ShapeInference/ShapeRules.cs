@@ -27,6 +27,9 @@ internal static class ShapeRules
         Add("", TensorShapes.Rules());
         Add("", SequenceShapes.Rules());
         Add("", RandomShapes.Rules());
+        Add("", QuantizationShapes.Rules());
+        Add("", RecurrentShapes.Rules());
+        Add("", ControlFlowShapes.Rules());
         Add(OperatorRegistry.Ml, OnnxMlShapes.Rules());
         return table;
     }

@@ -11,10 +11,10 @@ internal static class NeuralNetShapes
 {
     public static IEnumerable<(string Op, ShapeRule Rule)> Rules()
     {
-        yield return ("MatMul", node => MatMul(node, node.Input(0).Element));
-        yield return ("MatMulInteger", node => MatMul(node, ElementType.Int32));
+        yield return ("MatMul", node => MatMul(node, 0, 1, node.Input(0).Element));
         yield return ("Gemm", Gemm);
-        yield return ("Conv", Conv);
+        yield return ("Einsum", Einsum);
+        yield return ("Conv", node => Conv(node, 0, 1, node.Input(0).Element));
         yield return ("ConvTranspose", ConvTranspose);
         yield return ("MaxPool", Pool);
         yield return ("AveragePool", Pool);
@@ -28,6 +28,90 @@ internal static class NeuralNetShapes
         yield return ("LayerNormalization", LayerNormalization);
         yield return ("GridSample", GridSample);
         yield return ("RoiAlign", RoiAlign);
+        yield return ("Resize", Resize);
+        yield return ("Upsample", Resize);
+    }
+
+    /// <summary>
+    /// Resize and Upsample: each resized dim is floor(input × scale) from constant scales, or the constant (or
+    /// shape-computed) sizes, scaled together under keep_aspect_ratio_policy; sizes or scales known only at run
+    /// time leave the resized dims unknown. A scale of 1 keeps the dim, symbolic or not.
+    /// </summary>
+    static void Resize(ShapeContext node)
+    {
+        var x = node.Input(0);
+        if (!x.HasRank)
+        {
+            node.SetTensor(0, x.Element, null);
+            return;
+        }
+        int rank = x.Rank;
+        var axes = node.Opset >= 18 && node.Ints("axes") is { } a ? a : null;
+        int n = axes?.Length ?? rank;
+        var resized = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (ShapeContext.Axis(axes?[i] ?? i, rank) is not { } axis) return;
+            resized[i] = axis;
+        }
+        var dims = (Dim[])x.Dims!.Clone();
+        bool legacy = node.Node.OpType == "Upsample" || node.Opset < 11; // scales is input 1 (Upsample-7: an attribute), no roi or sizes
+        int scalesInput = legacy ? 1 : 2;
+        float[]? scales;
+        if (node.Node.OpType == "Upsample" && node.Opset < 9) scales = node.Floats("scales");
+        else if (node.HasInput(scalesInput) && node.Constant(scalesInput) is not { Length: 0 })
+            scales = node.Constant(scalesInput) is { Type: ElementType.Float } c ? c.ToArray<float>() : null;
+        else if (!legacy && node.HasInput(3))
+        {
+            SizesOutput(node, x.Dims!, resized, dims);
+            node.SetTensor(0, x.Element, dims);
+            return;
+        }
+        else return;
+        if (scales is null || scales.Length != n)
+        {
+            foreach (var axis in resized) dims[axis] = node.Fresh();
+            node.SetTensor(0, x.Element, dims);
+            return;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            var d = dims[resized[i]];
+            if (scales[i] == 1) continue;
+            dims[resized[i]] = d.IsKnown && scales[i] > 0 ? node.DimOf((long)Math.Floor(scales[i] * (double)d.Value)) : node.Fresh();
+        }
+        node.SetTensor(0, x.Element, dims);
+    }
+
+    /// <summary>Resized dims from the sizes input (3) into <paramref name="dims"/>; unknown when it is known only at run time.</summary>
+    static void SizesOutput(ShapeContext node, Dim[] x, int[] resized, Dim[] dims)
+    {
+        var sizes = node.ShapeElements(3);
+        var policy = node.Opset >= 18 ? node.String("keep_aspect_ratio_policy", "stretch") : "stretch";
+        if (sizes is null || sizes.Length != resized.Length || policy is not ("stretch" or "not_larger" or "not_smaller"))
+        {
+            foreach (var axis in resized) dims[axis] = node.Fresh();
+            return;
+        }
+        if (policy == "stretch")
+        {
+            for (int i = 0; i < resized.Length; i++) dims[resized[i]] = sizes[i].IsKnown && sizes[i].Value < 0 ? node.Fresh() : sizes[i];
+            return;
+        }
+        // not_larger / not_smaller: one scale for every resized axis, the smallest or largest of sizes / input, rounded half up.
+        double scale = policy == "not_larger" ? double.MaxValue : double.MinValue;
+        for (int i = 0; i < resized.Length; i++)
+        {
+            var d = x[resized[i]];
+            if (!d.IsKnown || !sizes[i].IsKnown || d.Value == 0)
+            {
+                foreach (var axis in resized) dims[axis] = node.Fresh();
+                return;
+            }
+            double s = (double)sizes[i].Value / d.Value;
+            scale = policy == "not_larger" ? Math.Min(scale, s) : Math.Max(scale, s);
+        }
+        foreach (var axis in resized) dims[axis] = Dim.Of((long)(scale * x[axis].Value + 0.5));
     }
 
     /// <summary>Y is [N, C, H_out, W_out]: X's batch and channels, the grid's output positions (the 4-D form UniML runs).</summary>
@@ -51,25 +135,96 @@ internal static class NeuralNetShapes
         node.SetTensor(0, node.Input(0).Element, [regions, channels, node.DimOf(node.Int("output_height", 1)), node.DimOf(node.Int("output_width", 1))]);
     }
 
-    static void MatMul(ShapeContext node, ElementType element)
+    /// <summary>Output 0 of a matrix product of inputs <paramref name="left"/> and <paramref name="right"/> (also the integer and quantised forms).</summary>
+    internal static void MatMul(ShapeContext node, int left, int right, ElementType element)
     {
-        Dim[]? a = node.Input(0).Dims, b = node.Input(1).Dims;
+        Dim[]? a = node.Input(left).Dims, b = node.Input(right).Dims;
         if (a is null || b is null || a.Length == 0 || b.Length == 0)
         {
             node.SetTensor(0, element, null);
             return;
         }
         // 1-D operands are promoted to matrices ([K] → [1,K] on the left, [K,1] on the right) and the added dim dropped after.
-        var left = a.Length == 1 ? [Dim.Of(1), a[0]] : a;
-        var right = b.Length == 1 ? [b[0], Dim.Of(1)] : b;
-        Dim k1 = left[^1], k2 = right[^2];
+        var l = a.Length == 1 ? [Dim.Of(1), a[0]] : a;
+        var r = b.Length == 1 ? [b[0], Dim.Of(1)] : b;
+        Dim k1 = l[^1], k2 = r[^2];
         if (k1.IsKnown && k2.IsKnown && k1.Value != k2.Value)
             throw node.Mismatch($"inner dimensions differ: A {InferredType.DimsText(a)} has {k1}, B {InferredType.DimsText(b)} has {k2}");
-        var batch = ElementWiseShapes.Broadcast(node, left[..^2], right[..^2])!;
+        var batch = ElementWiseShapes.Broadcast(node, l[..^2], r[..^2])!;
         var dims = new List<Dim>(batch);
-        if (a.Length > 1) dims.Add(left[^2]);
-        if (b.Length > 1) dims.Add(right[^1]);
+        if (a.Length > 1) dims.Add(l[^2]);
+        if (b.Length > 1) dims.Add(r[^1]);
         node.SetTensor(0, element, dims.ToArray());
+    }
+
+    /// <summary>
+    /// Einsum: each label's size from the operands (a size 1 stretches, as in broadcasting), "..." dims
+    /// broadcast right-aligned; the output is the explicit term, or "..." then the labels used once in
+    /// character-code order (numpy's implicit form). Unknown when an operand's rank does not fit its term.
+    /// </summary>
+    static void Einsum(ShapeContext node)
+    {
+        var element = node.Input(0).Element;
+        var equation = new string(node.String("equation", "").Where(c => !char.IsWhiteSpace(c)).ToArray());
+        int arrow = equation.IndexOf("->", StringComparison.Ordinal);
+        var terms = (arrow >= 0 ? equation[..arrow] : equation).Split(',');
+        string? output = arrow >= 0 ? equation[(arrow + 2)..] : null;
+        if (terms.Length != node.InputCount)
+        {
+            node.SetTensor(0, element, null);
+            return;
+        }
+        var sizes = new Dictionary<char, Dim>();
+        var uses = new Dictionary<char, int>();
+        Dim[] ellipsis = [];
+        for (int i = 0; i < terms.Length; i++)
+        {
+            var term = terms[i];
+            var dims = node.Input(i).Dims;
+            int dots = term.IndexOf("...", StringComparison.Ordinal);
+            int letters = term.Length - (dots >= 0 ? 3 : 0);
+            if (dims is null || (dots >= 0 ? dims.Length < letters : dims.Length != letters))
+            {
+                node.SetTensor(0, element, null);
+                return;
+            }
+            int extra = dims.Length - letters;
+            for (int t = 0, k = 0; t < term.Length; t++)
+            {
+                if (t == dots)
+                {
+                    ellipsis = ElementWiseShapes.Broadcast(node, ellipsis, dims[k..(k + extra)])!;
+                    k += extra;
+                    t += 2;
+                    continue;
+                }
+                char c = term[t];
+                if (!char.IsAsciiLetter(c)) return;
+                uses[c] = uses.GetValueOrDefault(c) + 1;
+                sizes[c] = sizes.TryGetValue(c, out var seen) ? ElementWiseShapes.Broadcast(node, [seen], [dims[k]])![0] : dims[k];
+                k++;
+            }
+        }
+        var result = new List<Dim>();
+        if (output is null)
+        {
+            result.AddRange(ellipsis);
+            foreach (var c in uses.Keys.Order()) if (uses[c] == 1) result.Add(sizes[c]);
+        }
+        else
+        {
+            for (int t = 0; t < output.Length; t++)
+            {
+                if (string.CompareOrdinal(output, t, "...", 0, 3) == 0)
+                {
+                    result.AddRange(ellipsis);
+                    t += 2;
+                }
+                else if (sizes.TryGetValue(output[t], out var d)) result.Add(d);
+                else return; // an output label no operand has: the kernel rejects it
+            }
+        }
+        node.SetTensor(0, element, result.ToArray());
     }
 
     static void Gemm(ShapeContext node)
@@ -140,10 +295,10 @@ internal static class NeuralNetShapes
     static Dim[]? KernelShapeAttribute(ShapeContext node) =>
         node.Ints("kernel_shape") is { } k ? Array.ConvertAll(k, v => Dim.Of(v)) : null;
 
-    static void Conv(ShapeContext node)
+    /// <summary>Output 0 of a convolution of input <paramref name="input"/> by weights <paramref name="weights"/> (also the integer and quantised forms).</summary>
+    internal static void Conv(ShapeContext node, int input, int weights, ElementType element)
     {
-        var element = node.Input(0).Element;
-        Dim[]? x = node.Input(0).Dims, w = node.Input(1).Dims;
+        Dim[]? x = node.Input(input).Dims, w = node.Input(weights).Dims;
         if (x is null || x.Length < 3)
         {
             node.SetTensor(0, element, null);

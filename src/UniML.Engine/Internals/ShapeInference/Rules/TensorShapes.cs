@@ -35,6 +35,10 @@ internal static class TensorShapes
         yield return ("DepthToSpace", node => Blocks(node, toDepth: false));
         yield return ("SpaceToDepth", node => Blocks(node, toDepth: true));
         yield return ("Range", Range);
+        yield return ("Scatter", ElementWiseShapes.SameAsInput);
+        yield return ("ScatterElements", ElementWiseShapes.SameAsInput);
+        yield return ("ScatterND", ElementWiseShapes.SameAsInput);
+        yield return ("OneHot", OneHot);
     }
 
     /// <summary>The product of dims: known when all are, the lone symbol when the rest are 1, else a fresh unknown.</summary>
@@ -536,6 +540,27 @@ internal static class TensorShapes
         double s = AsDouble(start), l = AsDouble(limit), d = AsDouble(delta);
         if (d == 0 || double.IsNaN(s) || double.IsNaN(l) || double.IsNaN(d)) return;
         node.SetTensor(0, element, [Dim.Of((long)Math.Max(0, Math.Ceiling((l - s) / d)))]);
+    }
+
+    /// <summary>indices' dims with a new axis of size depth, in the values' type; depth is known when constant or shape-computed.</summary>
+    static void OneHot(ShapeContext node)
+    {
+        var indices = node.Input(0);
+        var element = node.Input(2).Element;
+        if (!indices.HasRank)
+        {
+            node.SetTensor(0, element, null);
+            return;
+        }
+        int rank = indices.Rank + 1;
+        if (ShapeContext.Axis(node.Int("axis", -1), rank) is not { } axis) return;
+        Dim depth;
+        if (node.ShapeElements(1) is [var e]) depth = e.IsKnown && e.Value < 1 ? node.Fresh() : e;
+        else if (node.Constant(1) is { Length: 1 } c && AsDouble(c) is var v && !double.IsNaN(v) && v >= 1) depth = Dim.Of((long)v); // the kernel truncates a float depth
+        else depth = node.Fresh();
+        var dims = new Dim[rank];
+        for (int i = 0, j = 0; i < rank; i++) dims[i] = i == axis ? depth : indices.Dims![j++];
+        node.SetTensor(0, element, dims);
     }
 
     static double AsDouble(Tensor t) => t.Type switch
