@@ -61,6 +61,6 @@ internal sealed class Loop : Kernel
                 scans[i].Add(outputs[1 + _carried + i] as Tensor ?? throw new InferenceException($"scan output {i} is not a tensor"));
         }
         for (int i = 0; i < _carried; i++) Subgraph.SetOutput(context, i, carried[i]);
-        for (int i = 0; i < _scans; i++) Subgraph.Stack(context, _carried + i, scans[i], 0, false, ElementType.Float);
+        for (int i = 0; i < _scans; i++) Subgraph.StackScanOutput(context, _carried + i, scans[i], 0, false, _body, 1 + _carried + i);
     }
 }

@@ -95,7 +95,7 @@ internal sealed class Scan : Kernel
         }
         for (int i = 0; i < _states; i++) Subgraph.SetOutput(context, i, inputs[i]);
         for (int k = 0; k < scanOutputs; k++)
-            Subgraph.Stack(context, _states + k, parts[k], _outputAxes[k], _outputReverse[k], ElementType.Float);
+            Subgraph.StackScanOutput(context, _states + k, parts[k], _outputAxes[k], _outputReverse[k], _body, _states + k);
     }
 
     /// <summary>Scan-8: one independent loop per batch entry, each over its own sequence length.</summary>

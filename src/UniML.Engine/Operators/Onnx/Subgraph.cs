@@ -78,6 +78,36 @@ internal static class Subgraph
         return result;
     }
 
+    /// <summary>
+    /// Stacks a Loop's or Scan's per-iteration scan output <paramref name="bodyOutput"/> into output
+    /// <paramref name="outputIndex"/>. After zero iterations there is nothing to stack: the empty result takes the
+    /// element type and dims the body's output was inferred to have, with 0 on the new axis (a dim not known at
+    /// load time is 0 too: the tensor has no elements either way); when even its type or rank is unknown, that is
+    /// an error rather than a guess.
+    /// </summary>
+    public static void StackScanOutput(KernelContext context, int outputIndex, List<Tensor> parts, int axis, bool reverse, CompiledGraph body, int bodyOutput)
+    {
+        if (parts.Count > 0)
+        {
+            Stack(context, outputIndex, parts, axis, reverse, parts[0].Type);
+            return;
+        }
+        int id = body.OutputIds[bodyOutput];
+        var type = id < body.ValueTypes.Length ? body.ValueTypes[id] : null;
+        if (type is not { IsTensor: true, Dims: { } dims } || type.Element == ElementType.Undefined || !Tensor.IsSupported(type.Element))
+            throw new InferenceException($"zero iterations, and the type and rank of the body's output '{body.OutputNames[bodyOutput]}' are not known, so the empty scan output's cannot be given");
+        if (axis < 0) axis += dims.Length + 1;
+        if (axis < 0 || axis > dims.Length) throw new InferenceException($"axis {axis} is out of range for rank {dims.Length + 1}");
+        var shape = new int[dims.Length + 1];
+        for (int i = 0, k = 0; i < shape.Length; i++)
+        {
+            if (i == axis) continue; // 0: no iterations
+            var d = dims[k++];
+            shape[i] = d.IsKnown ? (int)d.Value : 0;
+        }
+        context.Output(outputIndex, type.Element, shape);
+    }
+
     /// <summary>Stacks equally shaped parts along a new <paramref name="axis"/> into output <paramref name="outputIndex"/>.</summary>
     public static void Stack(KernelContext context, int outputIndex, List<Tensor> parts, int axis, bool reverse, ElementType emptyType)
     {

@@ -36,6 +36,34 @@ public class ControlFlowTests
     }
 
     [Fact]
+    public void LoopOfZeroIterationsGivesEmptyScanOutputsOfTheBodysTypeAndShape()
+    {
+        // The scan output is the captured int64 [2] value w: zero iterations stack to int64 [0, 2], not float [0].
+        var body = Body("body", [("i", ElementType.Int64), ("c", ElementType.Bool), ("v", ElementType.Float)], ["c", "v2", "s"],
+            ("Relu", ["v"], ["v2"]), ("Identity", ["w"], ["s"]));
+        var g = new GraphBuilder().Input("M", ElementType.Int64).Input("v0", ElementType.Float, 2).Input("w", ElementType.Int64, 2).Output("v").Output("scan");
+        g.Node("Loop", ["M", "", "v0"], ["v", "scan"]).Attr("body", body);
+        using var r = g.Build().Run([Tensor.Scalar(0L), Tensor.FromArray(new[] { -1f, 2f }, [2]), Tensor.FromArray(new[] { 5L, 6L }, [2])]);
+        Assert.Equal(new[] { -1f, 2f }, ((Tensor)r[0]).ToArray<float>());
+        var scan = (Tensor)r[1];
+        Assert.Equal(ElementType.Int64, scan.Type);
+        Assert.Equal(new[] { 0, 2 }, scan.Shape.ToArray());
+    }
+
+    [Fact]
+    public void LoopOfZeroIterationsRefusesToGuessAnUnknownScanOutputType()
+    {
+        // The scan output copies the body input v, declared without a shape: its rank is unknown at load time.
+        var body = Body("body", [("i", ElementType.Int64), ("c", ElementType.Bool), ("v", ElementType.Float)], ["c", "v2", "s"],
+            ("Relu", ["v"], ["v2"]), ("Identity", ["v"], ["s"]));
+        var g = new GraphBuilder().Input("M", ElementType.Int64).Input("v0", ElementType.Float, 2).Output("v").Output("scan");
+        g.Node("Loop", ["M", "", "v0"], ["v", "scan"]).Attr("body", body);
+        var session = g.Build();
+        var e = Assert.Throws<InferenceException>(() => session.Run([Tensor.Scalar(0L), Tensor.FromArray(new[] { -1f, 2f }, [2])]).Dispose());
+        Assert.Contains("zero iterations", e.Message);
+    }
+
+    [Fact]
     public void ScanSlicesInputsInReverse()
     {
         var body = Body("body", [("s", ElementType.Float), ("x", ElementType.Float)], ["s2", "y"],
