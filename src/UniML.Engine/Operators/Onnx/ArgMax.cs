@@ -38,22 +38,8 @@ internal static class ArgMax
             for (int i = 0; i < rank; i++)
                 if (i != axis) shape[outRank++] = dims[i];
                 else if (keepdims) shape[outRank++] = 1;
-            var y = context.Output(0, ElementType.Int64, shape[..outRank]).Span<long>();
-            switch (x.Type)
-            {
-                case ElementType.Float: Find<float>(x.Span<float>(), outer, n, inner, y); break;
-                case ElementType.Double: Find<double>(x.Span<double>(), outer, n, inner, y); break;
-                case ElementType.Float16: Find<Half>(x.Span<Half>(), outer, n, inner, y); break;
-                case ElementType.Int8: Find<sbyte>(x.Span<sbyte>(), outer, n, inner, y); break;
-                case ElementType.Int16: Find<short>(x.Span<short>(), outer, n, inner, y); break;
-                case ElementType.Int32: Find<int>(x.Span<int>(), outer, n, inner, y); break;
-                case ElementType.Int64: Find<long>(x.Span<long>(), outer, n, inner, y); break;
-                case ElementType.UInt8: Find<byte>(x.Span<byte>(), outer, n, inner, y); break;
-                case ElementType.UInt16: Find<ushort>(x.Span<ushort>(), outer, n, inner, y); break;
-                case ElementType.UInt32: Find<uint>(x.Span<uint>(), outer, n, inner, y); break;
-                case ElementType.UInt64: Find<ulong>(x.Span<ulong>(), outer, n, inner, y); break;
-                default: throw ElementTypes.NotImplemented(x);
-            }
+            var y = context.Output(0, ElementType.Int64, shape[..outRank]);
+            ElementTypes.VisitNumeric(x, new FindAll(this, x, outer, n, inner, y));
         }
 
         /// <summary>TensorPrimitives.IndexOfMax's rules: the first NaN wins, else the first largest, with +0 above -0.</summary>
@@ -84,6 +70,11 @@ internal static class ArgMax
                 else if (float.IsNaN(v)) return k;
             }
             return index;
+        }
+
+        readonly struct FindAll(ArgKernel kernel, Tensor x, int outer, int n, int inner, Tensor y) : INumericVisitor
+        {
+            public void Visit<T>() where T : unmanaged, INumber<T> => kernel.Find(x.Span<T>(), outer, n, inner, y.Span<long>());
         }
 
         void Find<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<long> y) where T : unmanaged, INumber<T>
