@@ -42,8 +42,11 @@ internal static class ArgMax
             ElementTypes.VisitNumeric(x, new FindAll(this, x, outer, n, inner, y));
         }
 
-        /// <summary>TensorPrimitives.IndexOfMax's rules: the first NaN wins, else the first largest, with +0 above -0.</summary>
-        static int IndexOfMaxShort(ReadOnlySpan<float> row)
+        /// <summary>
+        /// TensorPrimitives.IndexOfMax's rules (the first NaN wins, else the first largest, with +0 above -0), or with
+        /// <see cref="Smallest"/> IndexOfMin's (the first smallest, with -0 below +0).
+        /// </summary>
+        static int IndexOfShort<TOrder>(ReadOnlySpan<float> row) where TOrder : IOrder
         {
             float best = row[0];
             if (float.IsNaN(best)) return 0;
@@ -51,25 +54,26 @@ internal static class ArgMax
             for (int k = 1; k < row.Length; k++)
             {
                 float v = row[k];
-                if (v > best || (v == best && v == 0 && float.IsNegative(best) && !float.IsNegative(v))) { best = v; index = k; }
+                if (TOrder.Beats(v, best)) { best = v; index = k; }
                 else if (float.IsNaN(v)) return k;
             }
             return index;
         }
 
-        /// <summary>TensorPrimitives.IndexOfMin's rules: the first NaN wins, else the first smallest, with -0 below +0.</summary>
-        static int IndexOfMinShort(ReadOnlySpan<float> row)
+        interface IOrder
         {
-            float best = row[0];
-            if (float.IsNaN(best)) return 0;
-            int index = 0;
-            for (int k = 1; k < row.Length; k++)
-            {
-                float v = row[k];
-                if (v < best || (v == best && v == 0 && float.IsNegative(v) && !float.IsNegative(best))) { best = v; index = k; }
-                else if (float.IsNaN(v)) return k;
-            }
-            return index;
+            /// <summary>True when <paramref name="v"/> replaces <paramref name="best"/> as the extreme so far.</summary>
+            static abstract bool Beats(float v, float best);
+        }
+
+        readonly struct Largest : IOrder
+        {
+            public static bool Beats(float v, float best) => v > best || (v == best && v == 0 && float.IsNegative(best) && !float.IsNegative(v));
+        }
+
+        readonly struct Smallest : IOrder
+        {
+            public static bool Beats(float v, float best) => Largest.Beats(best, v);
         }
 
         readonly struct FindAll(ArgKernel kernel, Tensor x, int outer, int n, int inner, Tensor y) : INumericVisitor
@@ -86,7 +90,7 @@ internal static class ArgMax
                 {
                     // Short rows (class scores): a scalar scan beats TensorPrimitives' call and setup per row.
                     var row = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(block);
-                    y[o] = max ? IndexOfMaxShort(row) : IndexOfMinShort(row);
+                    y[o] = max ? IndexOfShort<Largest>(row) : IndexOfShort<Smallest>(row);
                     continue;
                 }
                 if (inner == 1 && !last)
