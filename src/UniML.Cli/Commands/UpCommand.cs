@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using UniML.Images;
@@ -29,21 +28,15 @@ static class UpCommand
         {
             model, port, memory, cpus, timeout, accel, server, output,
         };
-        command.SetAction(parse => ImageCommand.Guarded(() =>
+        command.SetAction(parse => ImageCommand.GuardedUntilSignal(stop => RunAsync(parse.GetValue(model), parse.GetValue(server), parse.GetValue(output), new QemuRunOptions
         {
-            using var stop = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            return RunAsync(parse.GetValue(model), parse.GetValue(server), parse.GetValue(output), new QemuRunOptions
-            {
-                ImageDirectory = "",
-                HostPort = parse.GetValue(port),
-                MemoryMiB = parse.GetValue(memory),
-                Cpus = parse.GetValue(cpus),
-                ReadyTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                Accelerator = parse.GetValue(accel)!,
-            }, stop.Token).GetAwaiter().GetResult();
-        }));
+            ImageDirectory = "",
+            HostPort = parse.GetValue(port),
+            MemoryMiB = parse.GetValue(memory),
+            Cpus = parse.GetValue(cpus),
+            ReadyTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+            Accelerator = parse.GetValue(accel)!,
+        }, stop)));
         return command;
     }
 
