@@ -56,21 +56,10 @@ static class ImageCommand
     private static Command Run()
     {
         var directory = new Argument<string>("DIR") { Description = "Folder written by 'uniml image build --target microvm'." };
-        var port = new Option<int>("--port") { Description = "Host port forwarded to the server (127.0.0.1).", DefaultValueFactory = _ => 8000 };
-        var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => 512 };
-        var cpus = new Option<int>("--cpus") { Description = "Guest vCPUs.", DefaultValueFactory = _ => 1 };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for /v2/health/ready per boot attempt.", DefaultValueFactory = _ => 120 };
-        var accel = new Option<string>("--accel") { Description = "auto | kvm | tcg", DefaultValueFactory = _ => "auto" };
-        var command = new Command("run", "Boot a microvm image with QEMU and serve until Ctrl-C or SIGTERM.") { directory, port, memory, cpus, timeout, accel };
-        command.SetAction(parse => GuardedUntilSignal(stop => RunAsync(new QemuRunOptions
-        {
-            ImageDirectory = parse.GetValue(directory)!,
-            HostPort = parse.GetValue(port),
-            MemoryMiB = parse.GetValue(memory),
-            Cpus = parse.GetValue(cpus),
-            ReadyTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-            Accelerator = parse.GetValue(accel)!,
-        }, stop)));
+        var qemu = new QemuCommandOptions(120, "Seconds to wait for /v2/health/ready per boot attempt.");
+        var command = new Command("run", "Boot a microvm image with QEMU and serve until Ctrl-C or SIGTERM.") { directory };
+        qemu.AddTo(command);
+        command.SetAction(parse => GuardedUntilSignal(stop => RunAsync(qemu.Parse(parse, parse.GetValue(directory)!), stop)));
         return command;
     }
 
