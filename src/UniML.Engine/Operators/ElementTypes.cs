@@ -1,7 +1,7 @@
 using System.Numerics;
 using UniML.Onnx;
 
-namespace UniML.Engine.Operators.Onnx;
+namespace UniML.Engine.Operators;
 
 /// <summary>
 /// A computation written once as a generic method and run for the CLR type of a numeric element type
