@@ -56,27 +56,10 @@ static class ImageCommand
     private static Command Run()
     {
         var directory = new Argument<string>("DIR") { Description = "Folder written by 'uniml image build --target microvm'." };
-        var port = new Option<int>("--port") { Description = "Host port forwarded to the server (127.0.0.1).", DefaultValueFactory = _ => 8000 };
-        var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => 512 };
-        var cpus = new Option<int>("--cpus") { Description = "Guest vCPUs.", DefaultValueFactory = _ => 1 };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for /v2/health/ready per boot attempt.", DefaultValueFactory = _ => 120 };
-        var accel = new Option<string>("--accel") { Description = "auto | kvm | tcg", DefaultValueFactory = _ => "auto" };
-        var command = new Command("run", "Boot a microvm image with QEMU and serve until Ctrl-C or SIGTERM.") { directory, port, memory, cpus, timeout, accel };
-        command.SetAction(parse => Guarded(() =>
-        {
-            using var stop = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            return RunAsync(new QemuRunOptions
-            {
-                ImageDirectory = parse.GetValue(directory)!,
-                HostPort = parse.GetValue(port),
-                MemoryMiB = parse.GetValue(memory),
-                Cpus = parse.GetValue(cpus),
-                ReadyTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                Accelerator = parse.GetValue(accel)!,
-            }, stop.Token).GetAwaiter().GetResult();
-        }));
+        var qemu = new QemuCommandOptions(120, "Seconds to wait for /v2/health/ready per boot attempt.");
+        var command = new Command("run", "Boot a microvm image with QEMU and serve until Ctrl-C or SIGTERM.") { directory };
+        qemu.AddTo(command);
+        command.SetAction(parse => GuardedUntilSignal(stop => RunAsync(qemu.Parse(parse, parse.GetValue(directory)!), stop)));
         return command;
     }
 
@@ -137,4 +120,16 @@ static class ImageCommand
             return 1;
         }
     }
+
+    /// <summary>
+    /// <see cref="Guarded"/> for a command that runs until stopped: Ctrl-C (SIGINT) and SIGTERM cancel the token
+    /// it is given instead of ending the process, so it can shut its guest down first.
+    /// </summary>
+    internal static int GuardedUntilSignal(Func<CancellationToken, Task<int>> run) => Guarded(() =>
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        return run(stop.Token).GetAwaiter().GetResult();
+    });
 }

@@ -1,9 +1,8 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using UniML.Engine;
 using UniML.Onnx;
-using UniML.Onnx.Protos;
 
 namespace UniML.Cli.Commands;
 
@@ -35,7 +34,7 @@ internal static class SampleRequest
                 string? file = dataDirectory is null ? null : Path.Combine(dataDirectory, $"input_{index}.pb");
                 json.WriteStartObject();
                 json.WriteString("name", name);
-                if (file is not null && File.Exists(file) && TryWriteTensor(json, OnnxFile.ReadTensor(file), datatype))
+                if (file is not null && File.Exists(file) && TryWriteTensor(json, OnnxValueConverter.ReadTensorFile(file), datatype))
                 {
                     notes.Add($"{name} from {Path.GetRelativePath(Environment.CurrentDirectory, file)}");
                 }
@@ -82,57 +81,26 @@ internal static class SampleRequest
 
     /// <summary>Writes shape, datatype and data of <paramref name="tensor"/>; false (nothing written) when its
     /// element type is not the declared <paramref name="datatype"/> or has no JSON form here.</summary>
-    private static bool TryWriteTensor(Utf8JsonWriter json, TensorProto tensor, string datatype)
+    private static bool TryWriteTensor(Utf8JsonWriter json, Tensor tensor, string datatype)
     {
-        var type = (ElementType)tensor.DataType;
-        if (V2Name(type) != datatype)
+        if (V2Name(tensor.Type) != datatype)
             return false;
-        byte[]? raw = TensorPayload.RawBytes(tensor, null, "test input");
-        long count = tensor.Dims.Aggregate(1L, (a, b) => a * b);
-        WriteHeader(json, tensor.Dims, datatype);
-        for (int i = 0; i < count; i++)
+        WriteHeader(json, tensor.Shape.ToArray().Select(d => (long)d), datatype);
+        switch (tensor.Type)
         {
-            switch (type)
-            {
-                case ElementType.Float:
-                    json.WriteNumberValue(raw is null ? tensor.FloatData[i] : BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(i * 4)));
-                    break;
-                case ElementType.Double:
-                    json.WriteNumberValue(raw is null ? tensor.DoubleData[i] : BinaryPrimitives.ReadDoubleLittleEndian(raw.AsSpan(i * 8)));
-                    break;
-                case ElementType.Int64:
-                    json.WriteNumberValue(raw is null ? tensor.Int64Data[i] : BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(i * 8)));
-                    break;
-                case ElementType.Int32:
-                    json.WriteNumberValue(raw is null ? tensor.Int32Data[i] : BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(i * 4)));
-                    break;
-                case ElementType.Int16:
-                    json.WriteNumberValue(raw is null ? tensor.Int32Data[i] : BinaryPrimitives.ReadInt16LittleEndian(raw.AsSpan(i * 2)));
-                    break;
-                case ElementType.UInt16:
-                    json.WriteNumberValue(raw is null ? tensor.Int32Data[i] : BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan(i * 2)));
-                    break;
-                case ElementType.Int8:
-                    json.WriteNumberValue(raw is null ? tensor.Int32Data[i] : (sbyte)raw[i]);
-                    break;
-                case ElementType.UInt8:
-                    json.WriteNumberValue(raw is null ? tensor.Int32Data[i] : raw[i]);
-                    break;
-                case ElementType.Bool:
-                    json.WriteBooleanValue(raw is null ? tensor.Int32Data[i] != 0 : raw[i] != 0);
-                    break;
-                case ElementType.UInt32:
-                    json.WriteNumberValue(raw is null ? tensor.Uint64Data[i] : BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(i * 4)));
-                    break;
-                case ElementType.UInt64:
-                    json.WriteNumberValue(raw is null ? tensor.Uint64Data[i] : BinaryPrimitives.ReadUInt64LittleEndian(raw.AsSpan(i * 8)));
-                    break;
-                case ElementType.String:
-                    json.WriteStringValue(tensor.StringData[i].ToStringUtf8());
-                    break;
-                default:
-                    throw new InvalidOperationException($"unreachable: {type} has no v2 JSON form");
-            }
+            case ElementType.Float: foreach (var v in tensor.Span<float>()) json.WriteNumberValue(v); break;
+            case ElementType.Double: foreach (var v in tensor.Span<double>()) json.WriteNumberValue(v); break;
+            case ElementType.Int64: foreach (var v in tensor.Span<long>()) json.WriteNumberValue(v); break;
+            case ElementType.Int32: foreach (var v in tensor.Span<int>()) json.WriteNumberValue(v); break;
+            case ElementType.Int16: foreach (var v in tensor.Span<short>()) json.WriteNumberValue(v); break;
+            case ElementType.UInt16: foreach (var v in tensor.Span<ushort>()) json.WriteNumberValue(v); break;
+            case ElementType.Int8: foreach (var v in tensor.Span<sbyte>()) json.WriteNumberValue(v); break;
+            case ElementType.UInt8: foreach (var v in tensor.Span<byte>()) json.WriteNumberValue(v); break;
+            case ElementType.UInt32: foreach (var v in tensor.Span<uint>()) json.WriteNumberValue(v); break;
+            case ElementType.UInt64: foreach (var v in tensor.Span<ulong>()) json.WriteNumberValue(v); break;
+            case ElementType.Bool: foreach (var v in tensor.Span<bool>()) json.WriteBooleanValue(v); break;
+            case ElementType.String: foreach (var v in tensor.Strings()) json.WriteStringValue(v); break;
+            default: throw new InvalidOperationException($"unreachable: {tensor.Type} has no v2 JSON form");
         }
         json.WriteEndArray();
         return true;

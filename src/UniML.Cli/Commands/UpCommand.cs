@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using UniML.Images;
@@ -18,32 +17,15 @@ static class UpCommand
     public static Command Create()
     {
         var model = new Argument<string?>("MODEL") { Description = $"ONNX model file or model folder (default: the bundled {ServerHost.DefaultModelName}).", Arity = ArgumentArity.ZeroOrOne };
-        var port = new Option<int>("--port") { Description = "Host port forwarded to the server (127.0.0.1).", DefaultValueFactory = _ => 8000 };
-        var memory = new Option<int>("--memory") { Description = "Guest memory in MiB.", DefaultValueFactory = _ => 512 };
-        var cpus = new Option<int>("--cpus") { Description = "Guest vCPUs.", DefaultValueFactory = _ => 1 };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the guest to get ready per boot attempt.", DefaultValueFactory = _ => 180 };
-        var accel = new Option<string>("--accel") { Description = "auto | kvm | tcg", DefaultValueFactory = _ => "auto" };
+        var qemu = new QemuCommandOptions(180, "Seconds to wait for the guest to get ready per boot attempt.");
         var server = new Option<string?>("--server") { Description = "Use this uniml-server instead of publishing the checkout's." };
         var output = new Option<string?>("--output", "-o") { Description = "Image folder (default: ~/.cache/uniml/up/MODELNAME)." };
-        var command = new Command("up", "Build a microVM image of a model, boot it with QEMU, send one inference, and serve until Ctrl-C.")
-        {
-            model, port, memory, cpus, timeout, accel, server, output,
-        };
-        command.SetAction(parse => ImageCommand.Guarded(() =>
-        {
-            using var stop = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            return RunAsync(parse.GetValue(model), parse.GetValue(server), parse.GetValue(output), new QemuRunOptions
-            {
-                ImageDirectory = "",
-                HostPort = parse.GetValue(port),
-                MemoryMiB = parse.GetValue(memory),
-                Cpus = parse.GetValue(cpus),
-                ReadyTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                Accelerator = parse.GetValue(accel)!,
-            }, stop.Token).GetAwaiter().GetResult();
-        }));
+        var command = new Command("up", "Build a microVM image of a model, boot it with QEMU, send one inference, and serve until Ctrl-C.") { model };
+        qemu.AddTo(command);
+        command.Options.Add(server);
+        command.Options.Add(output);
+        command.SetAction(parse => ImageCommand.GuardedUntilSignal(stop =>
+            RunAsync(parse.GetValue(model), parse.GetValue(server), parse.GetValue(output), qemu.Parse(parse, ""), stop)));
         return command;
     }
 

@@ -17,6 +17,33 @@ internal interface IBinaryOperation<TIn, TOut>
     static abstract void Apply(TIn a, ReadOnlySpan<TIn> b, Span<TOut> dest);
 }
 
+/// <summary>An element-wise binary operation given only in scalar form (no vectorised span form).</summary>
+internal interface IScalarOperation<TIn, TOut>
+{
+    static abstract TOut Apply(TIn a, TIn b);
+}
+
+/// <summary>The span forms of a scalar-only operation as plain loops, so it can run through <see cref="Broadcast.Binary"/>.</summary>
+internal readonly struct ScalarLoops<TIn, TOut, TOp> : IBinaryOperation<TIn, TOut> where TOp : IScalarOperation<TIn, TOut>
+{
+    public static TOut Apply(TIn a, TIn b) => TOp.Apply(a, b);
+
+    public static void Apply(ReadOnlySpan<TIn> a, ReadOnlySpan<TIn> b, Span<TOut> dest)
+    {
+        for (int i = 0; i < dest.Length; i++) dest[i] = TOp.Apply(a[i], b[i]);
+    }
+
+    public static void Apply(ReadOnlySpan<TIn> a, TIn b, Span<TOut> dest)
+    {
+        for (int i = 0; i < dest.Length; i++) dest[i] = TOp.Apply(a[i], b);
+    }
+
+    public static void Apply(TIn a, ReadOnlySpan<TIn> b, Span<TOut> dest)
+    {
+        for (int i = 0; i < dest.Length; i++) dest[i] = TOp.Apply(a, b[i]);
+    }
+}
+
 /// <summary>
 /// Numpy-style (multidirectional) broadcasting. Shapes are right-aligned and padded with 1s; adjacent
 /// dimensions with the same broadcast pattern are merged so the innermost loop is as long as possible,

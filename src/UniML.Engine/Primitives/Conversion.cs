@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using UniML.Engine.Operators;
 using UniML.Onnx;
 
 namespace UniML.Engine.Primitives;
@@ -19,19 +20,9 @@ internal static class Conversion
     /// <summary>Converts every element of <paramref name="source"/> into <paramref name="destination"/> (same length).</summary>
     public static void Convert(Tensor source, Tensor destination)
     {
+        if (ElementTypes.TryVisitNumeric(source.Type, new ConvertFrom(source, destination))) return;
         switch (source.Type)
         {
-            case ElementType.Float: From(source.Span<float>(), destination); break;
-            case ElementType.Double: From(source.Span<double>(), destination); break;
-            case ElementType.Float16: From(source.Span<Half>(), destination); break;
-            case ElementType.Int8: From(source.Span<sbyte>(), destination); break;
-            case ElementType.Int16: From(source.Span<short>(), destination); break;
-            case ElementType.Int32: From(source.Span<int>(), destination); break;
-            case ElementType.Int64: From(source.Span<long>(), destination); break;
-            case ElementType.UInt8: From(source.Span<byte>(), destination); break;
-            case ElementType.UInt16: From(source.Span<ushort>(), destination); break;
-            case ElementType.UInt32: From(source.Span<uint>(), destination); break;
-            case ElementType.UInt64: From(source.Span<ulong>(), destination); break;
             case ElementType.Bool: From<byte>(source.Bytes(), destination); break;
             case ElementType.BFloat16:
                 var bits = source.Span<ushort>();
@@ -40,6 +31,11 @@ internal static class Conversion
                 break;
             default: throw new InferenceException($"cannot convert from {ElementTypeInfo.OnnxName(source.Type)}");
         }
+    }
+
+    readonly struct ConvertFrom(Tensor source, Tensor destination) : INumericVisitor
+    {
+        public void Visit<T>() where T : unmanaged, INumber<T> => From(source.Span<T>(), destination);
     }
 
     /// <summary>Converts a numeric span into <paramref name="destination"/>'s element type.</summary>
@@ -115,24 +111,20 @@ internal static class Conversion
     /// <summary>Reads any numeric tensor as doubles (for mixed-type kernels such as Pow).</summary>
     public static void ToDouble(Tensor source, Span<double> destination)
     {
-        switch (source.Type)
+        if (source.Type == ElementType.BFloat16)
         {
-            case ElementType.Double: source.Span<double>().CopyTo(destination); break;
-            case ElementType.Float: TensorPrimitives.ConvertTruncating<float, double>(source.Span<float>(), destination); break;
-            case ElementType.Float16: TensorPrimitives.ConvertTruncating<Half, double>(source.Span<Half>(), destination); break;
-            case ElementType.Int8: TensorPrimitives.ConvertTruncating<sbyte, double>(source.Span<sbyte>(), destination); break;
-            case ElementType.Int16: TensorPrimitives.ConvertTruncating<short, double>(source.Span<short>(), destination); break;
-            case ElementType.Int32: TensorPrimitives.ConvertTruncating<int, double>(source.Span<int>(), destination); break;
-            case ElementType.Int64: TensorPrimitives.ConvertTruncating<long, double>(source.Span<long>(), destination); break;
-            case ElementType.UInt8: TensorPrimitives.ConvertTruncating<byte, double>(source.Span<byte>(), destination); break;
-            case ElementType.UInt16: TensorPrimitives.ConvertTruncating<ushort, double>(source.Span<ushort>(), destination); break;
-            case ElementType.UInt32: TensorPrimitives.ConvertTruncating<uint, double>(source.Span<uint>(), destination); break;
-            case ElementType.UInt64: TensorPrimitives.ConvertTruncating<ulong, double>(source.Span<ulong>(), destination); break;
-            case ElementType.BFloat16:
-                var bits = source.Span<ushort>();
-                for (int i = 0; i < bits.Length; i++) destination[i] = ElementWise.FromBFloat16(bits[i]);
-                break;
-            default: throw new InferenceException($"cannot read {ElementTypeInfo.OnnxName(source.Type)} as numbers");
+            var bits = source.Span<ushort>();
+            for (int i = 0; i < bits.Length; i++) destination[i] = ElementWise.FromBFloat16(bits[i]);
+            return;
         }
+        if (!ElementTypes.TryVisitNumeric(source.Type, new ConvertToDouble(source, destination)))
+            throw new InferenceException($"cannot read {ElementTypeInfo.OnnxName(source.Type)} as numbers");
+    }
+
+    readonly ref struct ConvertToDouble(Tensor source, Span<double> destination) : INumericVisitor
+    {
+        readonly Span<double> _destination = destination;
+
+        public void Visit<T>() where T : unmanaged, INumber<T> => TensorPrimitives.ConvertTruncating<T, double>(source.Span<T>(), _destination);
     }
 }

@@ -14,7 +14,9 @@ internal static class ElementView
     public static int Width(ElementType type) => type == ElementType.String ? 0 : Tensor.ElementSize(type);
 
     /// <summary>
-    /// The elements as <typeparamref name="T"/>: one of byte/ushort/uint/ulong of the element's width, or string.
+    /// The elements as <typeparamref name="T"/>: string for tensor(string), else any type of the element's width
+    /// (the byte/ushort/uint/ulong carriers, or the element type itself in generic code that lacks the
+    /// unmanaged constraint of <see cref="Tensor.Span{T}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Span<T> Of<T>(Tensor tensor)

@@ -38,26 +38,15 @@ internal static class ArgMax
             for (int i = 0; i < rank; i++)
                 if (i != axis) shape[outRank++] = dims[i];
                 else if (keepdims) shape[outRank++] = 1;
-            var y = context.Output(0, ElementType.Int64, shape[..outRank]).Span<long>();
-            switch (x.Type)
-            {
-                case ElementType.Float: Find<float>(x.Span<float>(), outer, n, inner, y); break;
-                case ElementType.Double: Find<double>(x.Span<double>(), outer, n, inner, y); break;
-                case ElementType.Float16: Find<Half>(x.Span<Half>(), outer, n, inner, y); break;
-                case ElementType.Int8: Find<sbyte>(x.Span<sbyte>(), outer, n, inner, y); break;
-                case ElementType.Int16: Find<short>(x.Span<short>(), outer, n, inner, y); break;
-                case ElementType.Int32: Find<int>(x.Span<int>(), outer, n, inner, y); break;
-                case ElementType.Int64: Find<long>(x.Span<long>(), outer, n, inner, y); break;
-                case ElementType.UInt8: Find<byte>(x.Span<byte>(), outer, n, inner, y); break;
-                case ElementType.UInt16: Find<ushort>(x.Span<ushort>(), outer, n, inner, y); break;
-                case ElementType.UInt32: Find<uint>(x.Span<uint>(), outer, n, inner, y); break;
-                case ElementType.UInt64: Find<ulong>(x.Span<ulong>(), outer, n, inner, y); break;
-                default: throw ElementTypes.NotImplemented(x);
-            }
+            var y = context.Output(0, ElementType.Int64, shape[..outRank]);
+            ElementTypes.VisitNumeric(x, new FindAll(this, x, outer, n, inner, y));
         }
 
-        /// <summary>TensorPrimitives.IndexOfMax's rules: the first NaN wins, else the first largest, with +0 above -0.</summary>
-        static int IndexOfMaxShort(ReadOnlySpan<float> row)
+        /// <summary>
+        /// TensorPrimitives.IndexOfMax's rules (the first NaN wins, else the first largest, with +0 above -0), or with
+        /// <see cref="Smallest"/> IndexOfMin's (the first smallest, with -0 below +0).
+        /// </summary>
+        static int IndexOfShort<TOrder>(ReadOnlySpan<float> row) where TOrder : IOrder
         {
             float best = row[0];
             if (float.IsNaN(best)) return 0;
@@ -65,25 +54,31 @@ internal static class ArgMax
             for (int k = 1; k < row.Length; k++)
             {
                 float v = row[k];
-                if (v > best || (v == best && v == 0 && float.IsNegative(best) && !float.IsNegative(v))) { best = v; index = k; }
+                if (TOrder.Beats(v, best)) { best = v; index = k; }
                 else if (float.IsNaN(v)) return k;
             }
             return index;
         }
 
-        /// <summary>TensorPrimitives.IndexOfMin's rules: the first NaN wins, else the first smallest, with -0 below +0.</summary>
-        static int IndexOfMinShort(ReadOnlySpan<float> row)
+        interface IOrder
         {
-            float best = row[0];
-            if (float.IsNaN(best)) return 0;
-            int index = 0;
-            for (int k = 1; k < row.Length; k++)
-            {
-                float v = row[k];
-                if (v < best || (v == best && v == 0 && float.IsNegative(v) && !float.IsNegative(best))) { best = v; index = k; }
-                else if (float.IsNaN(v)) return k;
-            }
-            return index;
+            /// <summary>True when <paramref name="v"/> replaces <paramref name="best"/> as the extreme so far.</summary>
+            static abstract bool Beats(float v, float best);
+        }
+
+        readonly struct Largest : IOrder
+        {
+            public static bool Beats(float v, float best) => v > best || (v == best && v == 0 && float.IsNegative(best) && !float.IsNegative(v));
+        }
+
+        readonly struct Smallest : IOrder
+        {
+            public static bool Beats(float v, float best) => Largest.Beats(best, v);
+        }
+
+        readonly struct FindAll(ArgKernel kernel, Tensor x, int outer, int n, int inner, Tensor y) : INumericVisitor
+        {
+            public void Visit<T>() where T : unmanaged, INumber<T> => kernel.Find(x.Span<T>(), outer, n, inner, y.Span<long>());
         }
 
         void Find<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<long> y) where T : unmanaged, INumber<T>
@@ -95,7 +90,7 @@ internal static class ArgMax
                 {
                     // Short rows (class scores): a scalar scan beats TensorPrimitives' call and setup per row.
                     var row = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(block);
-                    y[o] = max ? IndexOfMaxShort(row) : IndexOfMinShort(row);
+                    y[o] = max ? IndexOfShort<Largest>(row) : IndexOfShort<Smallest>(row);
                     continue;
                 }
                 if (inner == 1 && !last)

@@ -53,6 +53,18 @@ internal readonly struct LegacyBroadcast
         buffer.Slice(shapeB.Length, pad).Fill(1);
         return buffer[..(shapeB.Length + pad)];
     }
+
+    /// <summary>
+    /// The broadcast output shape of a binary operator with inputs of shapes A and B, written into the first
+    /// <see cref="Broadcast.MaxRank"/> ints of <paramref name="buffer"/>; <paramref name="alignedB"/> is B's
+    /// shape aligned with A (<see cref="Align"/>), kept in the rest of the buffer.
+    /// </summary>
+    public ReadOnlySpan<int> OutputShape(ReadOnlySpan<int> shapeA, ReadOnlySpan<int> shapeB, Span<int> buffer, out ReadOnlySpan<int> alignedB)
+    {
+        var shape = buffer[..Broadcast.MaxRank];
+        alignedB = Align(shapeA, shapeB, buffer[Broadcast.MaxRank..]);
+        return shape[..Broadcast.Shape(shapeA, alignedB, shape)];
+    }
 }
 
 /// <summary>y = op(a, b) with broadcasting, for every numeric type; the output has the inputs' type.</summary>
@@ -71,25 +83,15 @@ internal sealed class NumericBinaryKernel<TOp>(LegacyBroadcast legacy) : Kernel 
         var b = context.Input(1);
         if (a.Type != b.Type)
             throw new InferenceException($"inputs have different types: {a.TypeName} and {b.TypeName}");
-        Span<int> alignBuffer = stackalloc int[Broadcast.MaxRank];
-        var shapeB = legacy.Align(a.Shape, b.Shape, alignBuffer);
-        Span<int> shape = stackalloc int[Broadcast.MaxRank];
-        shape = shape[..Broadcast.Shape(a.Shape, shapeB, shape)];
-        var y = context.Output(0, a.Type, shape);
-        switch (a.Type)
-        {
-            case ElementType.Float: TOp.Run(a.Span<float>(), a.Shape, b.Span<float>(), shapeB, y.Span<float>(), shape); break;
-            case ElementType.Double: TOp.Run(a.Span<double>(), a.Shape, b.Span<double>(), shapeB, y.Span<double>(), shape); break;
-            case ElementType.Float16: TOp.Run(a.Span<Half>(), a.Shape, b.Span<Half>(), shapeB, y.Span<Half>(), shape); break;
-            case ElementType.Int8: TOp.Run(a.Span<sbyte>(), a.Shape, b.Span<sbyte>(), shapeB, y.Span<sbyte>(), shape); break;
-            case ElementType.Int16: TOp.Run(a.Span<short>(), a.Shape, b.Span<short>(), shapeB, y.Span<short>(), shape); break;
-            case ElementType.Int32: TOp.Run(a.Span<int>(), a.Shape, b.Span<int>(), shapeB, y.Span<int>(), shape); break;
-            case ElementType.Int64: TOp.Run(a.Span<long>(), a.Shape, b.Span<long>(), shapeB, y.Span<long>(), shape); break;
-            case ElementType.UInt8: TOp.Run(a.Span<byte>(), a.Shape, b.Span<byte>(), shapeB, y.Span<byte>(), shape); break;
-            case ElementType.UInt16: TOp.Run(a.Span<ushort>(), a.Shape, b.Span<ushort>(), shapeB, y.Span<ushort>(), shape); break;
-            case ElementType.UInt32: TOp.Run(a.Span<uint>(), a.Shape, b.Span<uint>(), shapeB, y.Span<uint>(), shape); break;
-            case ElementType.UInt64: TOp.Run(a.Span<ulong>(), a.Shape, b.Span<ulong>(), shapeB, y.Span<ulong>(), shape); break;
-            default: throw ElementTypes.NotImplemented(a);
-        }
+        Span<int> shapes = stackalloc int[2 * Broadcast.MaxRank];
+        var shape = legacy.OutputShape(a.Shape, b.Shape, shapes, out var shapeB);
+        ElementTypes.VisitNumeric(a, new Apply(a, b, shapeB, context.Output(0, a.Type, shape)));
+    }
+
+    readonly ref struct Apply(Tensor a, Tensor b, ReadOnlySpan<int> shapeB, Tensor y) : INumericVisitor
+    {
+        readonly ReadOnlySpan<int> _shapeB = shapeB;
+
+        public void Visit<T>() where T : unmanaged, INumber<T> => TOp.Run(a.Span<T>(), a.Shape, b.Span<T>(), _shapeB, y.Span<T>(), y.Shape);
     }
 }

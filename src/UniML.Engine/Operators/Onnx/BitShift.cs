@@ -36,24 +36,9 @@ internal static class BitShift
             amount >= T.CreateTruncating(value.GetByteCount() * 8) ? T.Zero : value >>> int.CreateTruncating(amount);
     }
 
-    readonly struct ShiftOp<T, TFamily> : IBinaryOperation<T, T> where T : IBinaryInteger<T>, IUnsignedNumber<T> where TFamily : IShiftFamily
+    readonly struct ShiftOp<T, TFamily> : IScalarOperation<T, T> where T : IBinaryInteger<T>, IUnsignedNumber<T> where TFamily : IShiftFamily
     {
         public static T Apply(T a, T b) => TFamily.Shift(a, b);
-
-        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = TFamily.Shift(a[i], b[i]);
-        }
-
-        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = TFamily.Shift(a[i], b);
-        }
-
-        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = TFamily.Shift(a, b[i]);
-        }
     }
 
     sealed class BitShiftKernel<TFamily> : Kernel where TFamily : IShiftFamily
@@ -68,12 +53,15 @@ internal static class BitShift
             var y = context.Output(0, a.Type, shape);
             switch (a.Type)
             {
-                case ElementType.UInt8: Broadcast.Binary<byte, byte, ShiftOp<byte, TFamily>>(a.Span<byte>(), a.Shape, b.Span<byte>(), b.Shape, y.Span<byte>(), shape); break;
-                case ElementType.UInt16: Broadcast.Binary<ushort, ushort, ShiftOp<ushort, TFamily>>(a.Span<ushort>(), a.Shape, b.Span<ushort>(), b.Shape, y.Span<ushort>(), shape); break;
-                case ElementType.UInt32: Broadcast.Binary<uint, uint, ShiftOp<uint, TFamily>>(a.Span<uint>(), a.Shape, b.Span<uint>(), b.Shape, y.Span<uint>(), shape); break;
-                case ElementType.UInt64: Broadcast.Binary<ulong, ulong, ShiftOp<ulong, TFamily>>(a.Span<ulong>(), a.Shape, b.Span<ulong>(), b.Shape, y.Span<ulong>(), shape); break;
+                case ElementType.UInt8: Shift<byte>(a, b, y); break;
+                case ElementType.UInt16: Shift<ushort>(a, b, y); break;
+                case ElementType.UInt32: Shift<uint>(a, b, y); break;
+                case ElementType.UInt64: Shift<ulong>(a, b, y); break;
                 default: throw ElementTypes.NotImplemented(a);
             }
         }
+
+        static void Shift<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged, IBinaryInteger<T>, IUnsignedNumber<T> =>
+            Broadcast.Binary<T, T, ScalarLoops<T, T, ShiftOp<T, TFamily>>>(a.Span<T>(), a.Shape, b.Span<T>(), b.Shape, y.Span<T>(), y.Shape);
     }
 }

@@ -50,28 +50,28 @@ internal static class Cast
 
         static void ToText(Tensor x, Span<string> y)
         {
-            var c = CultureInfo.InvariantCulture;
             switch (x.Type)
             {
-                case ElementType.Float: { var s = x.Span<float>(); for (int i = 0; i < s.Length; i++) y[i] = FloatText(s[i]); break; }
-                case ElementType.Double: { var s = x.Span<double>(); for (int i = 0; i < s.Length; i++) y[i] = FloatText(s[i]); break; }
-                case ElementType.Float16: { var s = x.Span<Half>(); for (int i = 0; i < s.Length; i++) y[i] = FloatText(s[i]); break; }
                 case ElementType.Bool: { var s = x.Bytes(); for (int i = 0; i < s.Length; i++) y[i] = s[i] != 0 ? "True" : "False"; break; }
-                case ElementType.Int8: { var s = x.Span<sbyte>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
-                case ElementType.Int16: { var s = x.Span<short>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
-                case ElementType.Int32: { var s = x.Span<int>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
-                case ElementType.Int64: { var s = x.Span<long>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
-                case ElementType.UInt8: { var s = x.Span<byte>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
-                case ElementType.UInt16: { var s = x.Span<ushort>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
-                case ElementType.UInt32: { var s = x.Span<uint>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
-                case ElementType.UInt64: { var s = x.Span<ulong>(); for (int i = 0; i < s.Length; i++) y[i] = s[i].ToString(c); break; }
                 case ElementType.BFloat16: { var s = x.Span<ushort>(); for (int i = 0; i < s.Length; i++) y[i] = FloatText(ElementWise.FromBFloat16(s[i])); break; }
-                default: throw ElementTypes.NotImplemented(x);
+                default: ElementTypes.VisitNumeric(x, new Format(x, y)); break;
+            }
+        }
+
+        readonly ref struct Format(Tensor x, Span<string> y) : INumericVisitor
+        {
+            readonly Span<string> _y = y;
+
+            public void Visit<T>() where T : unmanaged, INumber<T>
+            {
+                var s = x.Span<T>();
+                bool isFloat = ElementTypes.IsFloat(x.Type);
+                for (int i = 0; i < s.Length; i++) _y[i] = isFloat ? FloatText(s[i]) : s[i].ToString(null, CultureInfo.InvariantCulture);
             }
         }
 
         /// <summary>Shortest round-trip text, spelled as numpy does: NaN, inf, -inf, 1e-05.</summary>
-        static string FloatText<T>(T v) where T : IFloatingPointIeee754<T>
+        static string FloatText<T>(T v) where T : INumber<T>
         {
             if (T.IsNaN(v)) return "NaN";
             if (T.IsInfinity(v)) return T.IsNegative(v) ? "-inf" : "inf";

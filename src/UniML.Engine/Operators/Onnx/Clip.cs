@@ -24,21 +24,12 @@ internal static class Clip
         {
             var x = context.Input(0);
             var y = context.Output(0, x.Type, x);
-            switch (x.Type)
-            {
-                case ElementType.Float: Apply<float>(context, x, y); break;
-                case ElementType.Double: Apply<double>(context, x, y); break;
-                case ElementType.Float16: Apply<Half>(context, x, y); break;
-                case ElementType.Int8: Apply<sbyte>(context, x, y); break;
-                case ElementType.Int16: Apply<short>(context, x, y); break;
-                case ElementType.Int32: Apply<int>(context, x, y); break;
-                case ElementType.Int64: Apply<long>(context, x, y); break;
-                case ElementType.UInt8: Apply<byte>(context, x, y); break;
-                case ElementType.UInt16: Apply<ushort>(context, x, y); break;
-                case ElementType.UInt32: Apply<uint>(context, x, y); break;
-                case ElementType.UInt64: Apply<ulong>(context, x, y); break;
-                default: throw ElementTypes.NotImplemented(x);
-            }
+            ElementTypes.VisitNumeric(x, new Clamp(this, context, x, y));
+        }
+
+        readonly struct Clamp(ClipKernel kernel, KernelContext context, Tensor x, Tensor y) : INumericVisitor
+        {
+            public void Visit<T>() where T : unmanaged, INumber<T> => kernel.Apply<T>(context, x, y);
         }
 
         void Apply<T>(KernelContext context, Tensor x, Tensor y) where T : unmanaged, INumber<T>

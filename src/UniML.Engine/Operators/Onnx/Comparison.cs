@@ -34,44 +34,14 @@ internal static class Comparison
     readonly struct GreaterTest : IComparisonTest { public static bool Test<T>(T a, T b) where T : INumber<T> => a > b; }
     readonly struct GreaterOrEqualTest : IComparisonTest { public static bool Test<T>(T a, T b) where T : INumber<T> => a >= b; }
 
-    readonly struct Compare<T, TTest> : IBinaryOperation<T, bool> where T : INumber<T> where TTest : IComparisonTest
+    readonly struct Compare<T, TTest> : IScalarOperation<T, bool> where T : INumber<T> where TTest : IComparisonTest
     {
         public static bool Apply(T a, T b) => TTest.Test(a, b);
-
-        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<bool> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = TTest.Test(a[i], b[i]);
-        }
-
-        public static void Apply(ReadOnlySpan<T> a, T b, Span<bool> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = TTest.Test(a[i], b);
-        }
-
-        public static void Apply(T a, ReadOnlySpan<T> b, Span<bool> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = TTest.Test(a, b[i]);
-        }
     }
 
-    readonly struct StringEqual : IBinaryOperation<string, bool>
+    readonly struct StringEqual : IScalarOperation<string, bool>
     {
         public static bool Apply(string a, string b) => string.Equals(a, b, StringComparison.Ordinal);
-
-        public static void Apply(ReadOnlySpan<string> a, ReadOnlySpan<string> b, Span<bool> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = Apply(a[i], b[i]);
-        }
-
-        public static void Apply(ReadOnlySpan<string> a, string b, Span<bool> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = Apply(a[i], b);
-        }
-
-        public static void Apply(string a, ReadOnlySpan<string> b, Span<bool> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = Apply(a, b[i]);
-        }
     }
 
     sealed class ComparisonKernel<TTest>(LegacyBroadcast legacy) : Kernel where TTest : IComparisonTest
@@ -82,31 +52,25 @@ internal static class Comparison
             var b = context.Input(1);
             if (a.Type != b.Type)
                 throw new InferenceException($"inputs have different types: {a.TypeName} and {b.TypeName}");
-            Span<int> alignBuffer = stackalloc int[Broadcast.MaxRank];
-            var sb = legacy.Align(a.Shape, b.Shape, alignBuffer);
-            Span<int> shape = stackalloc int[Broadcast.MaxRank];
-            shape = shape[..Broadcast.Shape(a.Shape, sb, shape)];
-            var sa = a.Shape;
-            var y = context.Output(0, ElementType.Bool, shape).Span<bool>();
+            Span<int> shapes = stackalloc int[2 * Broadcast.MaxRank];
+            var shape = legacy.OutputShape(a.Shape, b.Shape, shapes, out var sb);
+            var y = context.Output(0, ElementType.Bool, shape);
             switch (a.Type)
             {
-                case ElementType.Float: Broadcast.Binary<float, bool, Compare<float, TTest>>(a.Span<float>(), sa, b.Span<float>(), sb, y, shape); break;
-                case ElementType.Double: Broadcast.Binary<double, bool, Compare<double, TTest>>(a.Span<double>(), sa, b.Span<double>(), sb, y, shape); break;
-                case ElementType.Float16: Broadcast.Binary<Half, bool, Compare<Half, TTest>>(a.Span<Half>(), sa, b.Span<Half>(), sb, y, shape); break;
-                case ElementType.Int8: Broadcast.Binary<sbyte, bool, Compare<sbyte, TTest>>(a.Span<sbyte>(), sa, b.Span<sbyte>(), sb, y, shape); break;
-                case ElementType.Int16: Broadcast.Binary<short, bool, Compare<short, TTest>>(a.Span<short>(), sa, b.Span<short>(), sb, y, shape); break;
-                case ElementType.Int32: Broadcast.Binary<int, bool, Compare<int, TTest>>(a.Span<int>(), sa, b.Span<int>(), sb, y, shape); break;
-                case ElementType.Int64: Broadcast.Binary<long, bool, Compare<long, TTest>>(a.Span<long>(), sa, b.Span<long>(), sb, y, shape); break;
-                case ElementType.UInt8: Broadcast.Binary<byte, bool, Compare<byte, TTest>>(a.Span<byte>(), sa, b.Span<byte>(), sb, y, shape); break;
-                case ElementType.UInt16: Broadcast.Binary<ushort, bool, Compare<ushort, TTest>>(a.Span<ushort>(), sa, b.Span<ushort>(), sb, y, shape); break;
-                case ElementType.UInt32: Broadcast.Binary<uint, bool, Compare<uint, TTest>>(a.Span<uint>(), sa, b.Span<uint>(), sb, y, shape); break;
-                case ElementType.UInt64: Broadcast.Binary<ulong, bool, Compare<ulong, TTest>>(a.Span<ulong>(), sa, b.Span<ulong>(), sb, y, shape); break;
                 case ElementType.Bool when typeof(TTest) == typeof(EqualTest):
-                    Broadcast.Binary<byte, bool, Compare<byte, TTest>>(a.Bytes(), sa, b.Bytes(), sb, y, shape); break;
+                    Broadcast.Binary<byte, bool, ScalarLoops<byte, bool, Compare<byte, TTest>>>(a.Bytes(), a.Shape, b.Bytes(), sb, y.Span<bool>(), shape); break;
                 case ElementType.String when typeof(TTest) == typeof(EqualTest):
-                    Broadcast.Binary<string, bool, StringEqual>(a.Strings(), sa, b.Strings(), sb, y, shape); break;
-                default: throw ElementTypes.NotImplemented(a);
+                    Broadcast.Binary<string, bool, ScalarLoops<string, bool, StringEqual>>(a.Strings(), a.Shape, b.Strings(), sb, y.Span<bool>(), shape); break;
+                default: ElementTypes.VisitNumeric(a, new Apply(a, b, sb, y)); break;
             }
+        }
+
+        readonly ref struct Apply(Tensor a, Tensor b, ReadOnlySpan<int> shapeB, Tensor y) : INumericVisitor
+        {
+            readonly ReadOnlySpan<int> _shapeB = shapeB;
+
+            public void Visit<T>() where T : unmanaged, INumber<T> =>
+                Broadcast.Binary<T, bool, ScalarLoops<T, bool, Compare<T, TTest>>>(a.Span<T>(), a.Shape, b.Span<T>(), _shapeB, y.Span<bool>(), y.Shape);
         }
     }
 }

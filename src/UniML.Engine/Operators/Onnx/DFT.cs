@@ -68,7 +68,7 @@ internal sealed class DFT(long axisAttribute, bool axisInput, bool inverse, bool
                     output[dst + 1] = im * scale;
                 }
             }
-        WriteDouble(output, y);
+        Conversion.From<double>(output, y);
     }
 
     void RunStft(KernelContext context)
@@ -112,7 +112,7 @@ internal sealed class DFT(long axisAttribute, bool axisInput, bool inverse, bool
                     output[dst] = re;
                     output[dst + 1] = im;
                 }
-        WriteDouble(output, y);
+        Conversion.From<double>(output, y);
     }
 
     /// <summary>e^(∓2πi m / n) for m in [0, n): minus for the forward transform.</summary>
@@ -129,24 +129,9 @@ internal sealed class DFT(long axisAttribute, bool axisInput, bool inverse, bool
 
     static Span<double> ReadDouble(KernelContext context, Tensor t, int slot)
     {
+        if (!ElementTypes.IsFloat(t.Type)) throw new InferenceException($"expected a floating-point tensor, got {t.TypeName}");
         var d = context.Scratch<double>(t.Length, slot);
-        switch (t.Type)
-        {
-            case ElementType.Float: { var s = t.Span<float>(); for (int i = 0; i < s.Length; i++) d[i] = s[i]; break; }
-            case ElementType.Double: t.Span<double>().CopyTo(d); break;
-            case ElementType.Float16: { var s = t.Span<Half>(); for (int i = 0; i < s.Length; i++) d[i] = (double)s[i]; break; }
-            default: throw new InferenceException($"expected a floating-point tensor, got {t.TypeName}");
-        }
+        Conversion.ToDouble(t, d);
         return d;
-    }
-
-    static void WriteDouble(ReadOnlySpan<double> s, Tensor y)
-    {
-        switch (y.Type)
-        {
-            case ElementType.Float: { var d = y.Span<float>(); for (int i = 0; i < d.Length; i++) d[i] = (float)s[i]; break; }
-            case ElementType.Double: s.CopyTo(y.Span<double>()); break;
-            case ElementType.Float16: { var d = y.Span<Half>(); for (int i = 0; i < d.Length; i++) d[i] = (Half)s[i]; break; }
-        }
     }
 }

@@ -1,3 +1,4 @@
+using UniML.Engine.Primitives;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators.Onnx;
@@ -21,25 +22,17 @@ internal static class Det
                 throw new InferenceException($"input must be [*, M, M], not {x.ShapeString}");
             int m = x.Shape[rank - 1];
             var y = context.Output(0, x.Type, x.Shape[..(rank - 2)]);
-            var a = context.Scratch<double>(m * m);
-            for (int b = 0; b < y.Length; b++)
+            if (!ElementTypes.IsFloat(x.Type)) throw ElementTypes.NotImplemented(x);
+            var values = context.Scratch<double>(x.Length, 0);
+            Conversion.ToDouble(x, values);
+            var a = context.Scratch<double>(m * m, 1);
+            var dets = context.Scratch<double>(y.Length, 2);
+            for (int b = 0; b < dets.Length; b++)
             {
-                int offset = b * m * m;
-                switch (x.Type)
-                {
-                    case ElementType.Float: { var s = x.Span<float>().Slice(offset, m * m); for (int i = 0; i < s.Length; i++) a[i] = s[i]; break; }
-                    case ElementType.Double: x.Span<double>().Slice(offset, m * m).CopyTo(a); break;
-                    case ElementType.Float16: { var s = x.Span<Half>().Slice(offset, m * m); for (int i = 0; i < s.Length; i++) a[i] = (double)s[i]; break; }
-                    default: throw ElementTypes.NotImplemented(x);
-                }
-                double det = Determinant(a, m);
-                switch (x.Type)
-                {
-                    case ElementType.Float: y.Span<float>()[b] = (float)det; break;
-                    case ElementType.Double: y.Span<double>()[b] = det; break;
-                    default: y.Span<Half>()[b] = (Half)det; break;
-                }
+                values.Slice(b * m * m, m * m).CopyTo(a);
+                dets[b] = Determinant(a, m);
             }
+            Conversion.From<double>(dets, y);
         }
 
         static double Determinant(Span<double> a, int m)

@@ -47,12 +47,9 @@ internal sealed class Gather(long axis) : ElementMoveKernel
             int baseOffset = o * dim * inner;
             for (int j = 0; j < n; j++, d += inner)
             {
-                long i = long.CreateTruncating(idx[j]);
-                if (i < 0) i += dim;
-                if ((ulong)i >= (ulong)dim)
-                    throw new InferenceException($"index {long.CreateTruncating(idx[j])} is out of range for axis {a} of size {dim}");
-                if (inner == 1) dst[d] = src[baseOffset + (int)i];
-                else src.Slice(baseOffset + (int)i * inner, inner).CopyTo(dst.Slice(d, inner));
+                int i = Indices.Resolve(long.CreateTruncating(idx[j]), dim, a);
+                if (inner == 1) dst[d] = src[baseOffset + i];
+                else src.Slice(baseOffset + i * inner, inner).CopyTo(dst.Slice(d, inner));
             }
         }
     }

@@ -50,13 +50,7 @@ internal sealed class GatherND(int batchDims) : ElementMoveKernel
             {
                 long offset = (long)batch * batchSize;
                 for (int m = 0; m < k; m++)
-                {
-                    int dim = data.Shape[b + m];
-                    long i = idx[t + m];
-                    if (i < 0) i += dim;
-                    if ((ulong)i >= (ulong)dim) throw new InferenceException($"index {idx[t + m]} is out of range for axis {b + m} of size {dim}");
-                    offset += i * strides[b + m];
-                }
+                    offset += Indices.Resolve(idx[t + m], data.Shape[b + m], b + m) * strides[b + m];
                 src.Slice((int)offset, block).CopyTo(dst.Slice(d, block));
             }
         }

@@ -35,10 +35,8 @@ internal static class Logical
             var b = context.Input(1);
             if (a.Type != ElementType.Bool || b.Type != ElementType.Bool)
                 throw new InferenceException($"inputs must be bool, not {a.TypeName} and {b.TypeName}");
-            Span<int> alignBuffer = stackalloc int[Broadcast.MaxRank];
-            var sb = legacy.Align(a.Shape, b.Shape, alignBuffer);
-            Span<int> shape = stackalloc int[Broadcast.MaxRank];
-            shape = shape[..Broadcast.Shape(a.Shape, sb, shape)];
+            Span<int> shapes = stackalloc int[2 * Broadcast.MaxRank];
+            var shape = legacy.OutputShape(a.Shape, b.Shape, shapes, out var sb);
             var y = context.Output(0, ElementType.Bool, shape);
             Broadcast.Binary<byte, byte, TOp>(a.Bytes(), a.Shape, b.Bytes(), sb, y.Bytes(), shape);
         }

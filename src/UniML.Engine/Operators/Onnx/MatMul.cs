@@ -64,44 +64,25 @@ internal sealed class MatMul : Kernel
         var b = context.Input(1);
         if (a.Type != b.Type)
             throw new InferenceException($"MatMul inputs differ in type: {a.TypeName} and {b.TypeName}");
-        if (a.Rank == 0 || b.Rank == 0)
-            throw new InferenceException("MatMul inputs must have rank 1 or more");
-
-        int m = a.Rank == 1 ? 1 : a.Shape[^2];
-        int k = a.Shape[^1];
-        int kb = b.Rank == 1 ? b.Shape[0] : b.Shape[^2];
-        int n = b.Rank == 1 ? 1 : b.Shape[^1];
-        if (k != kb)
-            throw new InferenceException($"MatMul inner dimensions differ: A {a.ShapeString}, B {b.ShapeString}");
-
-        var batchA = a.Rank > 2 ? a.Shape[..^2] : default;
-        var batchB = b.Rank > 2 ? b.Shape[..^2] : default;
-        Span<int> batch = stackalloc int[Broadcast.MaxRank];
-        int batchRank = Broadcast.Shape(batchA, batchB, batch);
-        batch = batch[..batchRank];
-
-        Span<int> outShape = stackalloc int[batchRank + 2];
-        batch.CopyTo(outShape);
-        int r = batchRank;
-        if (a.Rank > 1) outShape[r++] = m;
-        if (b.Rank > 1) outShape[r++] = n;
-        var y = context.Output(0, a.Type, outShape[..r]);
+        Span<int> buffer = stackalloc int[MatMulShape.BufferLength];
+        var shape = new MatMulShape(a, b, buffer);
+        var y = context.Output(0, a.Type, shape.Output);
 
         switch (a.Type)
         {
-            case ElementType.Float: RunFloat(context, a, b, y, m, n, k, batch, batchA, batchB); break;
-            case ElementType.Double: RunBatched<double>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
-            case ElementType.Int32: RunBatched<int>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
-            case ElementType.Int64: RunBatched<long>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
-            case ElementType.UInt32: RunBatched<uint>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
-            case ElementType.UInt64: RunBatched<ulong>(context, a, b, y, m, n, k, batch, batchA, batchB); break;
+            case ElementType.Float: RunFloat(context, a, b, y, shape); break;
+            case ElementType.Double: RunBatched<double>(context, a, b, y, shape); break;
+            case ElementType.Int32: RunBatched<int>(context, a, b, y, shape); break;
+            case ElementType.Int64: RunBatched<long>(context, a, b, y, shape); break;
+            case ElementType.UInt32: RunBatched<uint>(context, a, b, y, shape); break;
+            case ElementType.UInt64: RunBatched<ulong>(context, a, b, y, shape); break;
             default: throw new InferenceException($"MatMul does not support {a.TypeName}");
         }
     }
 
-    void RunFloat(KernelContext context, Tensor a, Tensor b, Tensor y, int m, int n, int k,
-        ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB)
+    void RunFloat(KernelContext context, Tensor a, Tensor b, Tensor y, in MatMulShape shape)
     {
+        int m = shape.M, n = shape.N, k = shape.K;
         var av = a.Span<float>();
         var bv = b.Span<float>();
         var yv = y.Span<float>();
@@ -121,7 +102,7 @@ internal sealed class MatMul : Kernel
         }
         if (HasEpilogue) throw new InferenceException("MatMul with a fused epilogue needs a 2-D B");
         var work = context.Scratch<float>(Gemm.WorkspaceSize(m, n, k, false, false));
-        ForEachBatch(batch, batchA, batchB, m * k, k * n, (a, b, y, m, n, k, work.Length), static (in (Tensor a, Tensor b, Tensor y, int m, int n, int k, int ws) s, int offA, int offB, int t, KernelContext ctx) =>
+        shape.ForEachBatch((a, b, y, m, n, k, work.Length), static (in (Tensor a, Tensor b, Tensor y, int m, int n, int k, int ws) s, int offA, int offB, int t, KernelContext ctx) =>
         {
             var workspace = ctx.Scratch<float>(s.ws);
             Gemm.Multiply(s.m, s.n, s.k, 1f, new GemmOperand(s.a.Span<float>().Slice(offA, s.m * s.k), s.k, false),
@@ -129,49 +110,9 @@ internal sealed class MatMul : Kernel
         }, context);
     }
 
-    internal delegate void BatchAction<TState>(in TState state, int offsetA, int offsetB, int batchIndex, KernelContext context);
-
-    /// <summary>Walks the broadcast batch dimensions, giving the element offsets of each A and B matrix and the batch index.</summary>
-    internal static void ForEachBatch<TState>(ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB, int sizeA, int sizeB,
-        in TState state, BatchAction<TState> action, KernelContext context)
+    static void RunBatched<T>(KernelContext context, Tensor a, Tensor b, Tensor y, in MatMulShape shape) where T : unmanaged, INumber<T>
     {
-        int rank = batch.Length;
-        int count = 1;
-        foreach (var d in batch) count *= d;
-        Span<int> strideA = stackalloc int[Math.Max(rank, 1)];
-        Span<int> strideB = stackalloc int[Math.Max(rank, 1)];
-        int accA = sizeA, accB = sizeB;
-        for (int i = rank - 1; i >= 0; i--)
-        {
-            int ia = i - (rank - batchA.Length), ib = i - (rank - batchB.Length);
-            int da = ia >= 0 ? batchA[ia] : 1, db = ib >= 0 ? batchB[ib] : 1;
-            strideA[i] = da == 1 ? 0 : accA;
-            strideB[i] = db == 1 ? 0 : accB;
-            accA *= da;
-            accB *= db;
-        }
-        Span<int> index = stackalloc int[Math.Max(rank, 1)];
-        index.Clear();
-        int offA = 0, offB = 0;
-        for (int t = 0; t < count; t++)
-        {
-            action(in state, offA, offB, t, context);
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                offA += strideA[d];
-                offB += strideB[d];
-                if (++index[d] < batch[d]) break;
-                offA -= strideA[d] * batch[d];
-                offB -= strideB[d] * batch[d];
-                index[d] = 0;
-            }
-        }
-    }
-
-    static void RunBatched<T>(KernelContext context, Tensor a, Tensor b, Tensor y, int m, int n, int k,
-        ReadOnlySpan<int> batch, ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB) where T : unmanaged, INumber<T>
-    {
-        ForEachBatch(batch, batchA, batchB, m * k, k * n, (a, b, y, m, n, k), static (in (Tensor a, Tensor b, Tensor y, int m, int n, int k) s, int offA, int offB, int t, KernelContext ctx) =>
+        shape.ForEachBatch((a, b, y, shape.M, shape.N, shape.K), static (in (Tensor a, Tensor b, Tensor y, int m, int n, int k) s, int offA, int offB, int t, KernelContext ctx) =>
         {
             var av = s.a.Span<T>().Slice(offA, s.m * s.k);
             var bv = s.b.Span<T>().Slice(offB, s.k * s.n);
@@ -199,6 +140,86 @@ internal sealed class MatMul : Kernel
                 T av = a[i * k + p];
                 var brow = b.Slice(p * n, n);
                 for (int j = 0; j < n; j++) row[j] += av * brow[j];
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The shapes of numpy matmul (MatMul, MatMulInteger, QLinearMatMul): A is [..., M, K] and B [..., K, N]; a 1-D A
+/// gets a leading 1 and a 1-D B a trailing 1, both removed from the output; the batch dimensions broadcast.
+/// </summary>
+internal readonly ref struct MatMulShape
+{
+    /// <summary>The ints of the buffer the constructor keeps the broadcast batch and output shapes in.</summary>
+    public const int BufferLength = 2 * Broadcast.MaxRank + 2;
+
+    public readonly int M, N, K;
+
+    /// <summary>A's and B's batch dimensions (all but the last two), and their broadcast.</summary>
+    public readonly ReadOnlySpan<int> BatchA, BatchB, Batch;
+
+    public readonly ReadOnlySpan<int> Output;
+
+    public MatMulShape(Tensor a, Tensor b, Span<int> buffer)
+    {
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new InferenceException("inputs must have rank 1 or more");
+        M = a.Rank == 1 ? 1 : a.Shape[^2];
+        K = a.Shape[^1];
+        int kb = b.Rank == 1 ? b.Shape[0] : b.Shape[^2];
+        N = b.Rank == 1 ? 1 : b.Shape[^1];
+        if (K != kb)
+            throw new InferenceException($"inner dimensions differ: A {a.ShapeString}, B {b.ShapeString}");
+
+        BatchA = a.Rank > 2 ? a.Shape[..^2] : default;
+        BatchB = b.Rank > 2 ? b.Shape[..^2] : default;
+        var batch = buffer[..Broadcast.MaxRank];
+        int batchRank = Broadcast.Shape(BatchA, BatchB, batch);
+        Batch = batch[..batchRank];
+
+        var output = buffer.Slice(Broadcast.MaxRank, batchRank + 2);
+        Batch.CopyTo(output);
+        int r = batchRank;
+        if (a.Rank > 1) output[r++] = M;
+        if (b.Rank > 1) output[r++] = N;
+        Output = output[..r];
+    }
+
+    internal delegate void BatchAction<TState>(in TState state, int offsetA, int offsetB, int batchIndex, KernelContext context);
+
+    /// <summary>Walks the broadcast batch dimensions, giving the element offsets of each A and B matrix and the batch index.</summary>
+    public void ForEachBatch<TState>(in TState state, BatchAction<TState> action, KernelContext context)
+    {
+        int rank = Batch.Length;
+        int count = 1;
+        foreach (var d in Batch) count *= d;
+        Span<int> strideA = stackalloc int[Math.Max(rank, 1)];
+        Span<int> strideB = stackalloc int[Math.Max(rank, 1)];
+        int accA = M * K, accB = K * N;
+        for (int i = rank - 1; i >= 0; i--)
+        {
+            int ia = i - (rank - BatchA.Length), ib = i - (rank - BatchB.Length);
+            int da = ia >= 0 ? BatchA[ia] : 1, db = ib >= 0 ? BatchB[ib] : 1;
+            strideA[i] = da == 1 ? 0 : accA;
+            strideB[i] = db == 1 ? 0 : accB;
+            accA *= da;
+            accB *= db;
+        }
+        Span<int> index = stackalloc int[Math.Max(rank, 1)];
+        index.Clear();
+        int offA = 0, offB = 0;
+        for (int t = 0; t < count; t++)
+        {
+            action(in state, offA, offB, t, context);
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                offA += strideA[d];
+                offB += strideB[d];
+                if (++index[d] < Batch[d]) break;
+                offA -= strideA[d] * Batch[d];
+                offB -= strideB[d] * Batch[d];
+                index[d] = 0;
             }
         }
     }

@@ -34,7 +34,6 @@ internal sealed class MatMulInteger : Kernel
                 throw node.Unsupported($"{node.OpType} of {ElementTypeInfo.OnnxName(t)} is not implemented (uint8 and int8)");
     }
 
-
     public override void Run(KernelContext context)
     {
         var a = context.Input(0);
@@ -43,20 +42,8 @@ internal sealed class MatMulInteger : Kernel
             throw new InferenceException($"integer matmul needs uint8/int8 inputs, got {a.TypeName} and {b.TypeName}");
         var aZero = context.OptionalInput(2);
         var bZero = context.OptionalInput(_quantizedOutput ? 5 : 3);
-        if (a.Rank == 0 || b.Rank == 0) throw new InferenceException("inputs must have rank 1 or more");
-        int m = a.Rank == 1 ? 1 : a.Shape[^2], k = a.Shape[^1];
-        int kb = b.Rank == 1 ? b.Shape[0] : b.Shape[^2], n = b.Rank == 1 ? 1 : b.Shape[^1];
-        if (k != kb) throw new InferenceException($"inner dimensions differ: A {a.ShapeString}, B {b.ShapeString}");
-        var batchA = a.Rank > 2 ? a.Shape[..^2] : default;
-        var batchB = b.Rank > 2 ? b.Shape[..^2] : default;
-        Span<int> batch = stackalloc int[Broadcast.MaxRank];
-        int batchRank = Broadcast.Shape(batchA, batchB, batch);
-        batch = batch[..batchRank];
-        Span<int> outShape = stackalloc int[batchRank + 2];
-        batch.CopyTo(outShape);
-        int r = batchRank;
-        if (a.Rank > 1) outShape[r++] = m;
-        if (b.Rank > 1) outShape[r++] = n;
+        Span<int> buffer = stackalloc int[MatMulShape.BufferLength];
+        var shape = new MatMulShape(a, b, buffer);
 
         ElementType outType = ElementType.Int32;
         Tensor? yScale = null, yZero = null;
@@ -66,10 +53,10 @@ internal sealed class MatMulInteger : Kernel
             yZero = context.OptionalInput(7);
             outType = yZero?.Type ?? ElementType.UInt8;
         }
-        var y = context.Output(0, outType, outShape[..r]);
-        var job = new Job(a, b, y, aZero, bZero, m, n, k, _quantizedOutput,
+        var y = context.Output(0, outType, shape.Output);
+        var job = new Job(a, b, y, aZero, bZero, shape.M, shape.N, shape.K, _quantizedOutput,
             _quantizedOutput ? context.Input(1) : null, _quantizedOutput ? context.Input(4) : null, yScale, yZero);
-        MatMul.ForEachBatch(batch, batchA, batchB, m * k, k * n, job, static (in Job s, int offA, int offB, int t, KernelContext ctx) =>
+        shape.ForEachBatch(job, static (in Job s, int offA, int offB, int t, KernelContext ctx) =>
         {
             var acc = ctx.Scratch<int>(s.M * s.N, 1);
             var aRow = ctx.Scratch<int>(s.K, 2);

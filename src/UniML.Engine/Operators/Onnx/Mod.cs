@@ -28,7 +28,7 @@ internal static class Mod
     readonly struct FlooredFamily : INumericBinary
     {
         public static void Run<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> sa, ReadOnlySpan<T> b, ReadOnlySpan<int> sb, Span<T> y, ReadOnlySpan<int> s)
-            where T : unmanaged, INumber<T> => Broadcast.Binary<T, T, FlooredMod<T>>(a, sa, b, sb, y, s);
+            where T : unmanaged, INumber<T> => Broadcast.Binary<T, T, ScalarLoops<T, T, FlooredMod<T>>>(a, sa, b, sb, y, s);
     }
 
     readonly struct TruncatedMod<T> : IBinaryOperation<T, T> where T : INumber<T>
@@ -39,27 +39,12 @@ internal static class Mod
         public static void Apply(T a, ReadOnlySpan<T> b, Span<T> dest) => TensorPrimitives.Remainder(a, b, dest);
     }
 
-    readonly struct FlooredMod<T> : IBinaryOperation<T, T> where T : INumber<T>
+    readonly struct FlooredMod<T> : IScalarOperation<T, T> where T : INumber<T>
     {
         public static T Apply(T a, T b)
         {
             var r = a % b;
             return r != T.Zero && (r < T.Zero) != (b < T.Zero) ? r + b : r;
-        }
-
-        public static void Apply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = Apply(a[i], b[i]);
-        }
-
-        public static void Apply(ReadOnlySpan<T> a, T b, Span<T> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = Apply(a[i], b);
-        }
-
-        public static void Apply(T a, ReadOnlySpan<T> b, Span<T> dest)
-        {
-            for (int i = 0; i < dest.Length; i++) dest[i] = Apply(a, b[i]);
         }
     }
 }

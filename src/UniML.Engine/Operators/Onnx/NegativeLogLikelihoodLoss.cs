@@ -1,4 +1,5 @@
 using System.Numerics;
+using UniML.Engine.Primitives;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators.Onnx;
@@ -65,7 +66,7 @@ internal static class NegativeLogLikelihoodLoss
             for (int j = 0; j < d; j++)
             {
                 int k = i * d + j;
-                long t = target.Type == ElementType.Int64 ? target.Span<long>()[k] : target.Span<int>()[k];
+                long t = Indices.At(target, k, "target");
                 double loss = 0, wt = 0;
                 if (ignoreIndex is not { } ignored || t != ignored)
                 {

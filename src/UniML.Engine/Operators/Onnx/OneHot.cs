@@ -35,31 +35,17 @@ internal sealed class OneHot(long axis) : ElementMoveKernel
         dst.Fill(off);
         int inner = ShapeInputs.Product(indices.Shape, a, indices.Rank);
         int outer = ShapeInputs.Product(indices.Shape, 0, a);
+        var numbers = context.Scratch<double>(indices.Length);
+        Conversion.ToDouble(indices, numbers);
         for (int o = 0; o < outer; o++)
         {
             for (int i = 0; i < inner; i++)
             {
-                long k = (long)Number(indices, o * inner + i);
+                long k = (long)numbers[o * inner + i];
                 if (k < 0) k += depth;
                 if (k < 0 || k >= depth) continue;
                 dst[(o * depth + (int)k) * inner + i] = on;
             }
         }
     }
-
-    static double Number(Tensor t, int i) => t.Type switch
-    {
-        ElementType.Int64 => t.Span<long>()[i],
-        ElementType.Int32 => t.Span<int>()[i],
-        ElementType.Float => t.Span<float>()[i],
-        ElementType.Double => t.Span<double>()[i],
-        ElementType.Int8 => t.Span<sbyte>()[i],
-        ElementType.Int16 => t.Span<short>()[i],
-        ElementType.UInt8 => t.Span<byte>()[i],
-        ElementType.UInt16 => t.Span<ushort>()[i],
-        ElementType.UInt32 => t.Span<uint>()[i],
-        ElementType.UInt64 => t.Span<ulong>()[i],
-        ElementType.Float16 => (double)t.Span<Half>()[i],
-        _ => throw new InferenceException($"indices of type {t.TypeName} are not numbers"),
-    };
 }

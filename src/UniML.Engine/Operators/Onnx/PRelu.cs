@@ -55,6 +55,14 @@ internal static class PRelu
         }
     }
 
+    readonly ref struct Apply(Tensor x, Tensor slope, ReadOnlySpan<int> slopeShape, Tensor y) : INumericVisitor
+    {
+        readonly ReadOnlySpan<int> _slopeShape = slopeShape;
+
+        public void Visit<T>() where T : unmanaged, INumber<T> =>
+            Broadcast.Binary<T, T, Op<T>>(x.Span<T>(), x.Shape, slope.Span<T>(), _slopeShape, y.Span<T>(), y.Shape);
+    }
+
     sealed class PReluKernel(bool perChannel) : Kernel
     {
         public override void Run(KernelContext context)
@@ -75,22 +83,7 @@ internal static class PRelu
             if (!shape.SequenceEqual(x.Shape))
                 throw new InferenceException($"slope {slope.ShapeString} does not broadcast to X {x.ShapeString}");
             var y = context.Output(0, x.Type, shape);
-            var sx = x.Shape;
-            switch (x.Type)
-            {
-                case ElementType.Float: Broadcast.Binary<float, float, Op<float>>(x.Span<float>(), sx, slope.Span<float>(), ss, y.Span<float>(), shape); break;
-                case ElementType.Double: Broadcast.Binary<double, double, Op<double>>(x.Span<double>(), sx, slope.Span<double>(), ss, y.Span<double>(), shape); break;
-                case ElementType.Float16: Broadcast.Binary<Half, Half, Op<Half>>(x.Span<Half>(), sx, slope.Span<Half>(), ss, y.Span<Half>(), shape); break;
-                case ElementType.Int8: Broadcast.Binary<sbyte, sbyte, Op<sbyte>>(x.Span<sbyte>(), sx, slope.Span<sbyte>(), ss, y.Span<sbyte>(), shape); break;
-                case ElementType.Int16: Broadcast.Binary<short, short, Op<short>>(x.Span<short>(), sx, slope.Span<short>(), ss, y.Span<short>(), shape); break;
-                case ElementType.Int32: Broadcast.Binary<int, int, Op<int>>(x.Span<int>(), sx, slope.Span<int>(), ss, y.Span<int>(), shape); break;
-                case ElementType.Int64: Broadcast.Binary<long, long, Op<long>>(x.Span<long>(), sx, slope.Span<long>(), ss, y.Span<long>(), shape); break;
-                case ElementType.UInt8: Broadcast.Binary<byte, byte, Op<byte>>(x.Span<byte>(), sx, slope.Span<byte>(), ss, y.Span<byte>(), shape); break;
-                case ElementType.UInt16: Broadcast.Binary<ushort, ushort, Op<ushort>>(x.Span<ushort>(), sx, slope.Span<ushort>(), ss, y.Span<ushort>(), shape); break;
-                case ElementType.UInt32: Broadcast.Binary<uint, uint, Op<uint>>(x.Span<uint>(), sx, slope.Span<uint>(), ss, y.Span<uint>(), shape); break;
-                case ElementType.UInt64: Broadcast.Binary<ulong, ulong, Op<ulong>>(x.Span<ulong>(), sx, slope.Span<ulong>(), ss, y.Span<ulong>(), shape); break;
-                default: throw ElementTypes.NotImplemented(x);
-            }
+            ElementTypes.VisitNumeric(x, new Apply(x, slope, ss, y));
         }
     }
 }

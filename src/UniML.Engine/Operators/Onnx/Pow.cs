@@ -25,10 +25,8 @@ internal static class Pow
         {
             var a = context.Input(0);
             var b = context.Input(1);
-            Span<int> alignBuffer = stackalloc int[Broadcast.MaxRank];
-            var shapeB = legacy.Align(a.Shape, b.Shape, alignBuffer);
-            Span<int> shape = stackalloc int[Broadcast.MaxRank];
-            shape = shape[..Broadcast.Shape(a.Shape, shapeB, shape)];
+            Span<int> shapes = stackalloc int[2 * Broadcast.MaxRank];
+            var shape = legacy.OutputShape(a.Shape, b.Shape, shapes, out var shapeB);
             var y = context.Output(0, a.Type, shape);
             if (a.Type == b.Type && a.Type == ElementType.Float)
             {

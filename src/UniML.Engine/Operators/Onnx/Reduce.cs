@@ -28,13 +28,16 @@ internal static class Reduce
 
     static Kernel Create(NodeInfo node, Kind kind, int axesInputSince)
     {
-        bool floatOnly = kind is Kind.L2 or Kind.LogSum or Kind.LogSumExp;
+        bool floatOnly = IsFloatOnly(kind);
         ElementTypes.Require(node, 0, floatOnly ? ElementTypes.IsFloat : ElementTypes.IsNumeric, floatOnly ? "float, double and float16" : "numeric types");
         bool axesInput = node.Opset >= axesInputSince;
         long[]? axes = axesInput ? null : node.GetInts("axes");
         if (axesInput && node.Has("axes")) throw node.Invalid($"axes is an input since opset {axesInputSince}, not an attribute");
         return new ReduceKernel(kind, axes, axesInput, node.GetInt("keepdims", 1) != 0, node.GetInt("noop_with_empty_axes", 0) != 0);
     }
+
+    /// <summary>The reductions defined with a square root, logarithm or exponential, so for floating-point types only.</summary>
+    static bool IsFloatOnly(Kind kind) => kind is Kind.L2 or Kind.LogSum or Kind.LogSumExp;
 
     sealed class ReduceKernel(Kind kind, long[]? axesAttribute, bool axesInput, bool keepdims, bool noopWithEmptyAxes) : Kernel
     {
@@ -63,21 +66,22 @@ internal static class Reduce
                 else if (keepdims) shape[outRank++] = 1;
             }
             var y = context.Output(0, x.Type, shape[..outRank]);
-            switch (x.Type)
-            {
-                case ElementType.Float: FloatCompute<float>(context, x, reduced, y); break;
-                case ElementType.Double: FloatCompute<double>(context, x, reduced, y); break;
-                case ElementType.Float16: FloatCompute<Half>(context, x, reduced, y); break;
-                case ElementType.Int8: Compute<sbyte>(context, x, reduced, y); break;
-                case ElementType.Int16: Compute<short>(context, x, reduced, y); break;
-                case ElementType.Int32: Compute<int>(context, x, reduced, y); break;
-                case ElementType.Int64: Compute<long>(context, x, reduced, y); break;
-                case ElementType.UInt8: Compute<byte>(context, x, reduced, y); break;
-                case ElementType.UInt16: Compute<ushort>(context, x, reduced, y); break;
-                case ElementType.UInt32: Compute<uint>(context, x, reduced, y); break;
-                case ElementType.UInt64: Compute<ulong>(context, x, reduced, y); break;
-                default: throw ElementTypes.NotImplemented(x);
-            }
+            if (IsFloatOnly(kind)) ElementTypes.VisitFloat(x, new FloatReduce(this, context, x, reduced, y));
+            else ElementTypes.VisitNumeric(x, new NumericReduce(this, context, x, reduced, y));
+        }
+
+        readonly ref struct NumericReduce(ReduceKernel kernel, KernelContext context, Tensor x, ReadOnlySpan<bool> reduced, Tensor y) : INumericVisitor
+        {
+            readonly ReadOnlySpan<bool> _reduced = reduced;
+
+            public void Visit<T>() where T : unmanaged, INumber<T> => kernel.Compute<T>(context, x, _reduced, y);
+        }
+
+        readonly ref struct FloatReduce(ReduceKernel kernel, KernelContext context, Tensor x, ReadOnlySpan<bool> reduced, Tensor y) : IFloatVisitor
+        {
+            readonly ReadOnlySpan<bool> _reduced = reduced;
+
+            public void Visit<T>() where T : unmanaged, IFloatingPointIeee754<T> => kernel.FloatCompute<T>(context, x, _reduced, y);
         }
 
         static int Mark(ReadOnlySpan<long> axes, Span<bool> reduced)

@@ -34,26 +34,7 @@ internal sealed class ScatterElements(long axis, ScatterReduction reduction) : K
 
         // Output offset for every update, computed once, then applied in order (later duplicates win for 'none').
         var targets = context.Scratch<int>(indices.Length);
-        Span<long> strides = stackalloc long[rank];
-        StridedCopy.DenseStrides(data.Shape, strides);
-        Span<int> index = stackalloc int[rank];
-        index.Clear();
-        int dim = data.Shape[a];
-        long offset = 0;
-        for (int e = 0; e < targets.Length; e++)
-        {
-            long i = Scatter.IndexAt(indices, e);
-            if (i < 0) i += dim;
-            if ((ulong)i >= (ulong)dim) throw new InferenceException($"index {Scatter.IndexAt(indices, e)} is out of range for axis {a} of size {dim}");
-            targets[e] = (int)(offset + i * strides[a]);
-            for (int k = rank - 1; k >= 0; k--)
-            {
-                if (k != a) offset += strides[k];
-                if (++index[k] < indices.Shape[k]) break;
-                if (k != a) offset -= strides[k] * indices.Shape[k];
-                index[k] = 0;
-            }
-        }
+        Indices.AlongAxis(indices, data.Shape, a, targets);
         Scatter.Apply(y, updates, targets, 1, reduction);
     }
 }
@@ -89,20 +70,14 @@ internal sealed class ScatterND(ScatterReduction reduction) : Kernel
         {
             long offset = 0;
             for (int m = 0; m < k; m++)
-            {
-                long i = Scatter.IndexAt(indices, t * k + m);
-                int dim = data.Shape[m];
-                if (i < 0) i += dim;
-                if ((ulong)i >= (ulong)dim) throw new InferenceException($"index {Scatter.IndexAt(indices, t * k + m)} is out of range for axis {m} of size {dim}");
-                offset += i * strides[m];
-            }
+                offset += Indices.Resolve(Indices.At(indices, t * k + m), data.Shape[m], m) * strides[m];
             targets[t] = (int)offset;
         }
         Scatter.Apply(y, updates, targets, block, reduction);
     }
 }
 
-/// <summary>Shared scatter machinery: reduction parsing, index reading and typed application of updates.</summary>
+/// <summary>Shared scatter machinery: reduction parsing and typed application of updates.</summary>
 internal static class Scatter
 {
     /// <summary>The deprecated Scatter (opset 9) is ScatterElements without reduction.</summary>
@@ -122,13 +97,6 @@ internal static class Scatter
         };
     }
 
-    public static long IndexAt(Tensor indices, int i) => indices.Type switch
-    {
-        ElementType.Int64 => indices.Span<long>()[i],
-        ElementType.Int32 => indices.Span<int>()[i],
-        _ => throw new InferenceException($"indices must be int32 or int64, got {indices.TypeName}"),
-    };
-
     /// <summary>Writes block j of updates to y at element offset targets[j], combining with the reduction.</summary>
     public static void Apply(Tensor y, Tensor updates, ReadOnlySpan<int> targets, int block, ScatterReduction reduction)
     {
@@ -145,21 +113,15 @@ internal static class Scatter
             }
             return;
         }
-        switch (y.Type)
-        {
-            case ElementType.Float: Reduce(y.Span<float>(), updates.Span<float>(), targets, block, reduction); break;
-            case ElementType.Double: Reduce(y.Span<double>(), updates.Span<double>(), targets, block, reduction); break;
-            case ElementType.Float16: Reduce(y.Span<Half>(), updates.Span<Half>(), targets, block, reduction); break;
-            case ElementType.Int32: Reduce(y.Span<int>(), updates.Span<int>(), targets, block, reduction); break;
-            case ElementType.Int64: Reduce(y.Span<long>(), updates.Span<long>(), targets, block, reduction); break;
-            case ElementType.Int8: Reduce(y.Span<sbyte>(), updates.Span<sbyte>(), targets, block, reduction); break;
-            case ElementType.Int16: Reduce(y.Span<short>(), updates.Span<short>(), targets, block, reduction); break;
-            case ElementType.UInt8: Reduce(y.Span<byte>(), updates.Span<byte>(), targets, block, reduction); break;
-            case ElementType.UInt16: Reduce(y.Span<ushort>(), updates.Span<ushort>(), targets, block, reduction); break;
-            case ElementType.UInt32: Reduce(y.Span<uint>(), updates.Span<uint>(), targets, block, reduction); break;
-            case ElementType.UInt64: Reduce(y.Span<ulong>(), updates.Span<ulong>(), targets, block, reduction); break;
-            default: throw new InferenceException($"reduction {reduction} is not defined for {y.TypeName}");
-        }
+        if (!ElementTypes.TryVisitNumeric(y.Type, new Combine(y, updates, targets, block, reduction)))
+            throw new InferenceException($"reduction {reduction} is not defined for {y.TypeName}");
+    }
+
+    readonly ref struct Combine(Tensor y, Tensor updates, ReadOnlySpan<int> targets, int block, ScatterReduction reduction) : INumericVisitor
+    {
+        readonly ReadOnlySpan<int> _targets = targets;
+
+        public void Visit<T>() where T : unmanaged, INumber<T> => Reduce(y.Span<T>(), updates.Span<T>(), _targets, block, reduction);
     }
 
     static void Assign<T>(Tensor y, Tensor updates, ReadOnlySpan<int> targets, int block)

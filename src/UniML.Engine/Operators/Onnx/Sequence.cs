@@ -1,3 +1,4 @@
+using UniML.Engine.Primitives;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators.Onnx;
@@ -33,17 +34,6 @@ internal static class Sequence
     internal static SequenceValue Input(KernelContext context, int index) =>
         context.InputValue(index) as SequenceValue ?? throw new InferenceException($"input {index} must be a sequence, got {context.InputValue(index)?.TypeName ?? "nothing"}");
 
-    static long Position(Tensor t)
-    {
-        if (t.Length != 1) throw new InferenceException($"position must be a scalar, got {t.ShapeString}");
-        return t.Type switch
-        {
-            ElementType.Int64 => t.Span<long>()[0],
-            ElementType.Int32 => t.Span<int>()[0],
-            _ => throw new InferenceException($"position must be int32 or int64, got {t.TypeName}"),
-        };
-    }
-
     static int Normalize(long position, int count, bool allowEnd)
     {
         long p = position < 0 ? position + count : position;
@@ -75,7 +65,7 @@ internal static class Sequence
         public override void Run(KernelContext context)
         {
             var seq = Input(context, 0);
-            int p = Normalize(Position(context.Input(1)), seq.Items.Count, false);
+            int p = Normalize(Indices.Scalar(context.Input(1), "position"), seq.Items.Count, false);
             Subgraph.SetOutput(context, 0, seq.Items[p]);
         }
     }
@@ -88,7 +78,7 @@ internal static class Sequence
             var tensor = context.Input(1);
             if (seq.Items.Count > 0 && seq.Items[0] is Tensor first && first.Type != tensor.Type)
                 throw new InferenceException($"cannot insert {tensor.TypeName} into {seq.TypeName}");
-            int p = context.OptionalInput(2) is { } pos ? Normalize(Position(pos), seq.Items.Count, true) : seq.Items.Count;
+            int p = context.OptionalInput(2) is { } pos ? Normalize(Indices.Scalar(pos, "position"), seq.Items.Count, true) : seq.Items.Count;
             var items = new List<Value>(seq.Items);
             items.Insert(p, tensor.Clone());
             context.SetOutput(0, new SequenceValue(items, tensor.TypeName));
@@ -100,7 +90,7 @@ internal static class Sequence
         public override void Run(KernelContext context)
         {
             var seq = Input(context, 0);
-            int p = context.OptionalInput(1) is { } pos ? Normalize(Position(pos), seq.Items.Count, false) : Normalize(-1, seq.Items.Count, false);
+            int p = context.OptionalInput(1) is { } pos ? Normalize(Indices.Scalar(pos, "position"), seq.Items.Count, false) : Normalize(-1, seq.Items.Count, false);
             var items = new List<Value>(seq.Items);
             items.RemoveAt(p);
             context.SetOutput(0, new SequenceValue(items, seq.ElementTypeName));

@@ -17,21 +17,13 @@ internal sealed class TopK(long axis, long? kAttribute, bool largest) : Kernel
     public override void Run(KernelContext context)
     {
         var x = context.Input(0);
-        switch (x.Type)
-        {
-            case ElementType.Float: Run<float>(context); break;
-            case ElementType.Double: Run<double>(context); break;
-            case ElementType.Float16: Run<Half>(context); break;
-            case ElementType.Int8: Run<sbyte>(context); break;
-            case ElementType.Int16: Run<short>(context); break;
-            case ElementType.Int32: Run<int>(context); break;
-            case ElementType.Int64: Run<long>(context); break;
-            case ElementType.UInt8: Run<byte>(context); break;
-            case ElementType.UInt16: Run<ushort>(context); break;
-            case ElementType.UInt32: Run<uint>(context); break;
-            case ElementType.UInt64: Run<ulong>(context); break;
-            default: throw new InferenceException($"TopK does not support {x.TypeName}");
-        }
+        if (!ElementTypes.TryVisitNumeric(x.Type, new RunTyped(this, context)))
+            throw new InferenceException($"TopK does not support {x.TypeName}");
+    }
+
+    readonly struct RunTyped(TopK kernel, KernelContext context) : INumericVisitor
+    {
+        public void Visit<T>() where T : unmanaged, INumber<T> => kernel.Run<T>(context);
     }
 
     void Run<T>(KernelContext context) where T : unmanaged, INumber<T>

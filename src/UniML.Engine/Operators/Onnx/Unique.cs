@@ -1,3 +1,4 @@
+using System.Numerics;
 using UniML.Engine.Primitives;
 using UniML.Onnx;
 
@@ -18,27 +19,24 @@ internal sealed class Unique(long? axis, bool sorted) : Kernel
         var x = context.Input(0);
         switch (x.Type)
         {
-            case ElementType.Float: Run<float>(context); break;
-            case ElementType.Double: Run<double>(context); break;
-            case ElementType.Float16: Run<Half>(context); break;
-            case ElementType.Int8: Run<sbyte>(context); break;
-            case ElementType.Int16: Run<short>(context); break;
-            case ElementType.Int32: Run<int>(context); break;
-            case ElementType.Int64: Run<long>(context); break;
-            case ElementType.UInt8: Run<byte>(context); break;
-            case ElementType.UInt16: Run<ushort>(context); break;
-            case ElementType.UInt32: Run<uint>(context); break;
-            case ElementType.UInt64: Run<ulong>(context); break;
             case ElementType.Bool: Run<bool>(context); break;
             case ElementType.String: Run<string>(context); break;
-            default: throw new InferenceException($"Unique does not support {x.TypeName}");
+            default:
+                if (!ElementTypes.TryVisitNumeric(x.Type, new RunTyped(this, context)))
+                    throw new InferenceException($"Unique does not support {x.TypeName}");
+                break;
         }
+    }
+
+    readonly struct RunTyped(Unique kernel, KernelContext context) : INumericVisitor
+    {
+        public void Visit<T>() where T : unmanaged, INumber<T> => kernel.Run<T>(context);
     }
 
     void Run<T>(KernelContext context)
     {
         var x = context.Input(0);
-        var data = typeof(T) == typeof(string) ? ElementView.Of<T>(x) : Typed<T>(x);
+        var data = ElementView.Of<T>(x);
         int rank = x.Rank;
         int a = axis is { } ax ? ShapeInputs.Axis(ax, rank) : -1;
         int items = a < 0 ? x.Length : x.Shape[a];
@@ -104,10 +102,6 @@ internal sealed class Unique(long? axis, bool sorted) : Kernel
             for (int g = 0; g < unique; g++) c[position[g]] = counts[g];
         }
     }
-
-    static Span<T> Typed<T>(Tensor x) =>
-        System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
-            ref System.Runtime.CompilerServices.Unsafe.As<byte, T>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Bytes())), x.Length);
 
     /// <summary>Orders items (elements or slices) lexicographically, then by position.</summary>
     sealed class ItemComparer<T>(T[] data, int outer, int items, int inner) : IComparer<int>

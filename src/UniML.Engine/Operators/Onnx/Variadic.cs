@@ -61,26 +61,18 @@ internal static class Variadic
             }
             shape = shape[..rank];
             var y = context.Output(0, first.Type, shape);
-            switch (first.Type)
-            {
-                case ElementType.Float: Combine<float>(context, y, shape); break;
-                case ElementType.Double: Combine<double>(context, y, shape); break;
-                case ElementType.Float16: Combine<Half>(context, y, shape); break;
-                case ElementType.Int8: Combine<sbyte>(context, y, shape); break;
-                case ElementType.Int16: Combine<short>(context, y, shape); break;
-                case ElementType.Int32: Combine<int>(context, y, shape); break;
-                case ElementType.Int64: Combine<long>(context, y, shape); break;
-                case ElementType.UInt8: Combine<byte>(context, y, shape); break;
-                case ElementType.UInt16: Combine<ushort>(context, y, shape); break;
-                case ElementType.UInt32: Combine<uint>(context, y, shape); break;
-                case ElementType.UInt64: Combine<ulong>(context, y, shape); break;
-                default: throw ElementTypes.NotImplemented(first);
-            }
+            ElementTypes.VisitNumeric(first, new Combine(this, context, y));
         }
 
-        void Combine<T>(KernelContext context, Tensor y, ReadOnlySpan<int> shape) where T : unmanaged, INumber<T>
+        readonly struct Combine(VariadicKernel<TFamily> kernel, KernelContext context, Tensor y) : INumericVisitor
+        {
+            public void Visit<T>() where T : unmanaged, INumber<T> => kernel.CombineInputs<T>(context, y);
+        }
+
+        void CombineInputs<T>(KernelContext context, Tensor y) where T : unmanaged, INumber<T>
         {
             int n = context.InputCount;
+            var shape = y.Shape;
             var dest = y.Span<T>();
             var a = context.Input(0);
             if (n == 1)

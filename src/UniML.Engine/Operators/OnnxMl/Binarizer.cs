@@ -1,3 +1,4 @@
+using System.Numerics;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators.OnnxMl;
@@ -22,31 +23,21 @@ internal sealed class Binarizer : Kernel
         var y = context.Output(0, x.Type, x);
         switch (x.Type)
         {
-            case ElementType.Float:
-            {
-                var s = x.Span<float>(); var d = y.Span<float>();
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] > _threshold ? 1f : 0f;
-                break;
-            }
-            case ElementType.Double:
-            {
-                var s = x.Span<double>(); var d = y.Span<double>();
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] > _threshold ? 1d : 0d;
-                break;
-            }
-            case ElementType.Int64:
-            {
-                var s = x.Span<long>(); var d = y.Span<long>();
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] > _threshold ? 1 : 0;
-                break;
-            }
-            case ElementType.Int32:
-            {
-                var s = x.Span<int>(); var d = y.Span<int>();
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] > _threshold ? 1 : 0;
-                break;
-            }
+            case ElementType.Float: Binarize(x.Span<float>(), y.Span<float>()); break;
+            case ElementType.Double: Binarize(x.Span<double>(), y.Span<double>()); break;
+            case ElementType.Int64: Binarize(x.Span<long>(), y.Span<long>()); break;
+            case ElementType.Int32: Binarize(x.Span<int>(), y.Span<int>()); break;
             default: throw new InferenceException($"Binarizer does not support {x.TypeName}");
+        }
+    }
+
+    void Binarize<T>(ReadOnlySpan<T> s, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        // Compared as C# compares a T with the float threshold: doubles in double, the rest in float.
+        for (int i = 0; i < s.Length; i++)
+        {
+            bool above = typeof(T) == typeof(double) ? double.CreateTruncating(s[i]) > _threshold : float.CreateTruncating(s[i]) > _threshold;
+            d[i] = above ? T.One : T.Zero;
         }
     }
 }

@@ -45,22 +45,17 @@ internal sealed class Imputer : Kernel
         {
             case ElementType.Float: Floats<float>(x.Span<float>(), y.Span<float>(), columns); break;
             case ElementType.Double: Floats<double>(x.Span<double>(), y.Span<double>(), columns); break;
-            case ElementType.Int64:
-            {
-                if (_ints is null) throw new InferenceException("int64 input needs imputed_value_int64s");
-                var s = x.Span<long>(); var d = y.Span<long>();
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] == _replacedInt ? _ints[_ints.Length == 1 ? 0 : i % columns] : s[i];
-                break;
-            }
-            case ElementType.Int32:
-            {
-                if (_ints is null) throw new InferenceException("int32 input needs imputed_value_int64s");
-                var s = x.Span<int>(); var d = y.Span<int>();
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] == _replacedInt ? (int)_ints[_ints.Length == 1 ? 0 : i % columns] : s[i];
-                break;
-            }
+            case ElementType.Int64: Ints<long>(x.Span<long>(), y.Span<long>(), columns, "int64"); break;
+            case ElementType.Int32: Ints<int>(x.Span<int>(), y.Span<int>(), columns, "int32"); break;
             default: throw new InferenceException($"Imputer does not support {x.TypeName}");
         }
+    }
+
+    void Ints<T>(ReadOnlySpan<T> s, Span<T> d, int columns, string typeName) where T : unmanaged, System.Numerics.IBinaryInteger<T>
+    {
+        if (_ints is null) throw new InferenceException($"{typeName} input needs imputed_value_int64s");
+        for (int i = 0; i < s.Length; i++)
+            d[i] = long.CreateTruncating(s[i]) == _replacedInt ? T.CreateTruncating(_ints[_ints.Length == 1 ? 0 : i % columns]) : s[i];
     }
 
     void Floats<T>(ReadOnlySpan<T> s, Span<T> d, int columns) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators.OnnxMl;
@@ -84,35 +85,20 @@ internal static class MlInput
     }
 
     /// <summary>The elements as float: the tensor itself when it is float, else converted into scratch <paramref name="slot"/>.</summary>
-    public static ReadOnlySpan<float> Floats(KernelContext context, Tensor x, int slot = 7)
+    public static ReadOnlySpan<float> Floats(KernelContext context, Tensor x, int slot = 7) => x.Type switch
     {
-        switch (x.Type)
-        {
-            case ElementType.Float: return x.Span<float>();
-            case ElementType.Double:
-            {
-                var src = x.Span<double>();
-                var dst = context.Scratch<float>(src.Length, slot);
-                for (int i = 0; i < src.Length; i++) dst[i] = (float)src[i];
-                return dst;
-            }
-            case ElementType.Int64:
-            {
-                var src = x.Span<long>();
-                var dst = context.Scratch<float>(src.Length, slot);
-                for (int i = 0; i < src.Length; i++) dst[i] = src[i];
-                return dst;
-            }
-            case ElementType.Int32:
-            {
-                var src = x.Span<int>();
-                var dst = context.Scratch<float>(src.Length, slot);
-                for (int i = 0; i < src.Length; i++) dst[i] = src[i];
-                return dst;
-            }
-            default:
-                throw new InferenceException($"input of type {x.TypeName} is not supported (float, double, int64 or int32)");
-        }
+        ElementType.Float => x.Span<float>(),
+        ElementType.Double => ToFloats<double>(x, context.Scratch<float>(x.Length, slot)),
+        ElementType.Int64 => ToFloats<long>(x, context.Scratch<float>(x.Length, slot)),
+        ElementType.Int32 => ToFloats<int>(x, context.Scratch<float>(x.Length, slot)),
+        _ => throw new InferenceException($"input of type {x.TypeName} is not supported (float, double, int64 or int32)"),
+    };
+
+    static Span<float> ToFloats<T>(Tensor x, Span<float> dst) where T : unmanaged, INumber<T>
+    {
+        var src = x.Span<T>();
+        for (int i = 0; i < src.Length; i++) dst[i] = float.CreateTruncating(src[i]);
+        return dst;
     }
 
     /// <summary>Load-time check of the declared input type, when known.</summary>
