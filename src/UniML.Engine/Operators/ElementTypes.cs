@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators;
@@ -41,6 +42,10 @@ internal static class ElementTypes
 
     public static InferenceException NotImplemented(Tensor t) => new($"element type {ElementTypeInfo.OnnxName(t.Type)} is not implemented for this operator");
 
+    // The dispatch stays out of line (NoInlining): inlined, its eleven typed paths would swell every kernel and use up
+    // the JIT's inlining budget before the path that runs. Kernels on hot paths test for float themselves and call
+    // their typed code directly, so the common case costs what the hand-written switch did.
+
     /// <summary>Runs <paramref name="visitor"/> for the numeric type of <paramref name="t"/>, or throws <see cref="NotImplemented"/>.</summary>
     public static void VisitNumeric<TVisitor>(Tensor t, TVisitor visitor) where TVisitor : struct, INumericVisitor, allows ref struct
     {
@@ -48,6 +53,7 @@ internal static class ElementTypes
     }
 
     /// <summary>Runs <paramref name="visitor"/> for the numeric type <paramref name="type"/>; false, running nothing, for any other type.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static bool TryVisitNumeric<TVisitor>(ElementType type, TVisitor visitor) where TVisitor : struct, INumericVisitor, allows ref struct
     {
         switch (type)
@@ -69,6 +75,7 @@ internal static class ElementTypes
     }
 
     /// <summary>Runs <paramref name="visitor"/> for the floating-point type of <paramref name="t"/>, or throws <see cref="NotImplemented"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void VisitFloat<TVisitor>(Tensor t, TVisitor visitor) where TVisitor : struct, IFloatVisitor, allows ref struct
     {
         switch (t.Type)

@@ -20,6 +20,7 @@ internal static class Conversion
     /// <summary>Converts every element of <paramref name="source"/> into <paramref name="destination"/> (same length).</summary>
     public static void Convert(Tensor source, Tensor destination)
     {
+        if (source.Type == ElementType.Float) { From(source.Span<float>(), destination); return; } // the common case, inline (see ElementTypes)
         if (ElementTypes.TryVisitNumeric(source.Type, new ConvertFrom(source, destination))) return;
         switch (source.Type)
         {

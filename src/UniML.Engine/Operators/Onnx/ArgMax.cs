@@ -39,7 +39,8 @@ internal static class ArgMax
                 if (i != axis) shape[outRank++] = dims[i];
                 else if (keepdims) shape[outRank++] = 1;
             var y = context.Output(0, ElementType.Int64, shape[..outRank]);
-            ElementTypes.VisitNumeric(x, new FindAll(this, x, outer, n, inner, y));
+            if (x.Type == ElementType.Float) Find<float>(x.Span<float>(), outer, n, inner, y.Span<long>()); // the common case, inline (see ElementTypes)
+            else ElementTypes.VisitNumeric(x, new FindAll(this, x, outer, n, inner, y));
         }
 
         /// <summary>

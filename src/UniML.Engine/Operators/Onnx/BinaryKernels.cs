@@ -85,7 +85,9 @@ internal sealed class NumericBinaryKernel<TOp>(LegacyBroadcast legacy) : Kernel 
             throw new InferenceException($"inputs have different types: {a.TypeName} and {b.TypeName}");
         Span<int> shapes = stackalloc int[2 * Broadcast.MaxRank];
         var shape = legacy.OutputShape(a.Shape, b.Shape, shapes, out var shapeB);
-        ElementTypes.VisitNumeric(a, new Apply(a, b, shapeB, context.Output(0, a.Type, shape)));
+        var apply = new Apply(a, b, shapeB, context.Output(0, a.Type, shape));
+        if (a.Type == ElementType.Float) apply.Visit<float>(); // the common case, inline (see ElementTypes)
+        else ElementTypes.VisitNumeric(a, apply);
     }
 
     readonly ref struct Apply(Tensor a, Tensor b, ReadOnlySpan<int> shapeB, Tensor y) : INumericVisitor

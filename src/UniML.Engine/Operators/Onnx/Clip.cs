@@ -24,7 +24,8 @@ internal static class Clip
         {
             var x = context.Input(0);
             var y = context.Output(0, x.Type, x);
-            ElementTypes.VisitNumeric(x, new Clamp(this, context, x, y));
+            if (x.Type == ElementType.Float) Apply<float>(context, x, y); // the common case, inline (see ElementTypes)
+            else ElementTypes.VisitNumeric(x, new Clamp(this, context, x, y));
         }
 
         readonly struct Clamp(ClipKernel kernel, KernelContext context, Tensor x, Tensor y) : INumericVisitor

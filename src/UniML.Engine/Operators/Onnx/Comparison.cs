@@ -55,13 +55,15 @@ internal static class Comparison
             Span<int> shapes = stackalloc int[2 * Broadcast.MaxRank];
             var shape = legacy.OutputShape(a.Shape, b.Shape, shapes, out var sb);
             var y = context.Output(0, ElementType.Bool, shape);
+            var apply = new Apply(a, b, sb, y);
             switch (a.Type)
             {
+                case ElementType.Float: apply.Visit<float>(); break; // the common case, inline (see ElementTypes)
                 case ElementType.Bool when typeof(TTest) == typeof(EqualTest):
                     Broadcast.Binary<byte, bool, ScalarLoops<byte, bool, Compare<byte, TTest>>>(a.Bytes(), a.Shape, b.Bytes(), sb, y.Span<bool>(), shape); break;
                 case ElementType.String when typeof(TTest) == typeof(EqualTest):
                     Broadcast.Binary<string, bool, ScalarLoops<string, bool, StringEqual>>(a.Strings(), a.Shape, b.Strings(), sb, y.Span<bool>(), shape); break;
-                default: ElementTypes.VisitNumeric(a, new Apply(a, b, sb, y)); break;
+                default: ElementTypes.VisitNumeric(a, apply); break;
             }
         }
 

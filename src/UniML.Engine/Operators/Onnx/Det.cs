@@ -1,5 +1,4 @@
 using UniML.Engine.Primitives;
-using UniML.Onnx;
 
 namespace UniML.Engine.Operators.Onnx;
 

@@ -1,4 +1,3 @@
-using UniML.Engine.Primitives;
 using UniML.Onnx;
 
 namespace UniML.Engine.Operators.Onnx;

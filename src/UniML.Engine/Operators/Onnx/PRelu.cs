@@ -83,7 +83,9 @@ internal static class PRelu
             if (!shape.SequenceEqual(x.Shape))
                 throw new InferenceException($"slope {slope.ShapeString} does not broadcast to X {x.ShapeString}");
             var y = context.Output(0, x.Type, shape);
-            ElementTypes.VisitNumeric(x, new Apply(x, slope, ss, y));
+            var apply = new Apply(x, slope, ss, y);
+            if (x.Type == ElementType.Float) apply.Visit<float>(); // the common case, inline (see ElementTypes)
+            else ElementTypes.VisitNumeric(x, apply);
         }
     }
 }

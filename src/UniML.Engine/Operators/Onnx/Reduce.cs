@@ -66,7 +66,8 @@ internal static class Reduce
                 else if (keepdims) shape[outRank++] = 1;
             }
             var y = context.Output(0, x.Type, shape[..outRank]);
-            if (IsFloatOnly(kind)) ElementTypes.VisitFloat(x, new FloatReduce(this, context, x, reduced, y));
+            if (x.Type == ElementType.Float) FloatCompute<float>(context, x, reduced, y); // the common case, inline (see ElementTypes)
+            else if (IsFloatOnly(kind)) ElementTypes.VisitFloat(x, new FloatReduce(this, context, x, reduced, y));
             else ElementTypes.VisitNumeric(x, new NumericReduce(this, context, x, reduced, y));
         }
 

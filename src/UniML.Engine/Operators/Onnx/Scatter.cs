@@ -1,6 +1,5 @@
 using System.Numerics;
 using UniML.Engine.Primitives;
-using UniML.Onnx;
 
 namespace UniML.Engine.Operators.Onnx;
 

@@ -57,7 +57,9 @@ internal sealed class NumericUnaryKernel<TOp>(TOp op) : Kernel where TOp : struc
     public override void Run(KernelContext context)
     {
         var x = context.Input(0);
-        ElementTypes.VisitNumeric(x, new Apply(op, x, context.Output(0, x.Type, x)));
+        var apply = new Apply(op, x, context.Output(0, x.Type, x));
+        if (x.Type == ElementType.Float) apply.Visit<float>(); // the common case, inline (see ElementTypes)
+        else ElementTypes.VisitNumeric(x, apply);
     }
 
     readonly struct Apply(TOp op, Tensor x, Tensor y) : INumericVisitor

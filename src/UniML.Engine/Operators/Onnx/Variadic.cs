@@ -61,7 +61,8 @@ internal static class Variadic
             }
             shape = shape[..rank];
             var y = context.Output(0, first.Type, shape);
-            ElementTypes.VisitNumeric(first, new Combine(this, context, y));
+            if (first.Type == ElementType.Float) CombineInputs<float>(context, y); // the common case, inline (see ElementTypes)
+            else ElementTypes.VisitNumeric(first, new Combine(this, context, y));
         }
 
         readonly struct Combine(VariadicKernel<TFamily> kernel, KernelContext context, Tensor y) : INumericVisitor
