@@ -20,7 +20,9 @@ internal static class Conversion
     /// <summary>Converts every element of <paramref name="source"/> into <paramref name="destination"/> (same length).</summary>
     public static void Convert(Tensor source, Tensor destination)
     {
-        if (source.Type == ElementType.Float) { From(source.Span<float>(), destination); return; } // the common case, inline (see ElementTypes)
+        // The common cases inline (see ElementTypes): float, and int64 (class labels).
+        if (source.Type == ElementType.Float) { From(source.Span<float>(), destination); return; }
+        if (source.Type == ElementType.Int64) { From(source.Span<long>(), destination); return; }
         if (ElementTypes.TryVisitNumeric(source.Type, new ConvertFrom(source, destination))) return;
         switch (source.Type)
         {

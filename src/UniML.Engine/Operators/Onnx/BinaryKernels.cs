@@ -86,7 +86,9 @@ internal sealed class NumericBinaryKernel<TOp>(LegacyBroadcast legacy) : Kernel 
         Span<int> shapes = stackalloc int[2 * Broadcast.MaxRank];
         var shape = legacy.OutputShape(a.Shape, b.Shape, shapes, out var shapeB);
         var apply = new Apply(a, b, shapeB, context.Output(0, a.Type, shape));
-        if (a.Type == ElementType.Float) apply.Visit<float>(); // the common case, inline (see ElementTypes)
+        // The common cases inline (see ElementTypes): float, and int64 (shape arithmetic).
+        if (a.Type == ElementType.Float) apply.Visit<float>();
+        else if (a.Type == ElementType.Int64) apply.Visit<long>();
         else ElementTypes.VisitNumeric(a, apply);
     }
 

@@ -58,7 +58,9 @@ internal static class Comparison
             var apply = new Apply(a, b, sb, y);
             switch (a.Type)
             {
-                case ElementType.Float: apply.Visit<float>(); break; // the common case, inline (see ElementTypes)
+                // The common cases inline (see ElementTypes): float, and int64 (shape tests).
+                case ElementType.Float: apply.Visit<float>(); break;
+                case ElementType.Int64: apply.Visit<long>(); break;
                 case ElementType.Bool when typeof(TTest) == typeof(EqualTest):
                     Broadcast.Binary<byte, bool, ScalarLoops<byte, bool, Compare<byte, TTest>>>(a.Bytes(), a.Shape, b.Bytes(), sb, y.Span<bool>(), shape); break;
                 case ElementType.String when typeof(TTest) == typeof(EqualTest):

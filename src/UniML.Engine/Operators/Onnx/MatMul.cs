@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using UniML.Engine.Primitives;
 using UniML.Onnx;
 
@@ -80,6 +81,8 @@ internal sealed class MatMul : Kernel
         }
     }
 
+    // One caller, the hot path: inlined into Run, as the JIT did before MatMulShape made Run (and so its inlining budget) smaller.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void RunFloat(KernelContext context, Tensor a, Tensor b, Tensor y, in MatMulShape shape)
     {
         int m = shape.M, n = shape.N, k = shape.K;
